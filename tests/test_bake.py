@@ -1,0 +1,118 @@
+"""Bake every app subset and hold it to what a hand-written project would be."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Subset, clean_environment, post_gen, run
+
+SKIPPED_DIRS = {"__pycache__", ".ruff_cache", ".pytest_cache", ".mypy_cache", ".venv"}
+UNRENDERED = re.compile(r"\{\{|\{%|cookiecutter")
+DJANGO_TEMPLATE_TAG = re.compile(r"\{\{|\{%")
+
+
+def text_files(project: Path) -> Iterator[Path]:
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and not SKIPPED_DIRS.intersection(path.parts):
+            yield path
+
+
+def is_django_template(path: Path) -> bool:
+    return "templates" in path.parts and path.suffix == ".html"
+
+
+def test_nothing_is_left_unrendered(project: Path) -> None:
+    leftovers = []
+    for path in text_files(project):
+        text = path.read_text()
+        pattern = re.compile("cookiecutter") if is_django_template(path) else UNRENDERED
+        for number, line in enumerate(text.splitlines(), start=1):
+            if pattern.search(line):
+                leftovers.append(f"{path.relative_to(project)}:{number}: {line.strip()}")
+    assert not leftovers, "\n".join(leftovers)
+
+
+def test_pruning_table_is_honoured(project: Path, subset: Subset) -> None:
+    for name, app in post_gen.OPTIONAL_APPS.items():
+        for relative in app.paths:
+            assert (project / relative).exists() == (name in subset.apps), relative
+
+
+def test_no_trace_of_a_pruned_app(project: Path, subset: Subset) -> None:
+    patterns = post_gen.trace_patterns(subset.apps)
+    traces = []
+    for path in text_files(project):
+        relative = path.relative_to(project)
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            traces.extend(
+                f"{relative}:{number}: {pattern.pattern} in {line.strip()!r}"
+                for pattern in patterns
+                if pattern.search(line) or pattern.search(str(relative))
+            )
+    assert not traces, "\n".join(traces)
+
+
+def test_no_stray_blank_lines(project: Path) -> None:
+    """Jinja branches leave no double blank lines in markup, config or docs."""
+    offenders = []
+    for path in text_files(project):
+        if path.suffix in {".py", ".js", ".css"}:
+            continue  # the formatter and the linters own these
+        text = path.read_text()
+        if "\n\n\n" in text or text.startswith("\n"):
+            offenders.append(str(path.relative_to(project)))
+    assert not offenders
+
+
+def test_ruff_is_clean(project: Path, bake_python: Path) -> None:
+    ruff = bake_python.parent / "ruff"
+    run([ruff, "check", "--no-cache", "."], project)
+    run([ruff, "format", "--check", "--no-cache", "."], project)
+
+
+def test_django_check_is_clean(project: Path, bake_python: Path) -> None:
+    env = clean_environment()
+    run([bake_python, "manage.py", "check", "--fail-level", "WARNING"], project, env)
+
+
+def test_migrations_are_up_to_date(project: Path, bake_python: Path) -> None:
+    env = clean_environment()
+    run([bake_python, "manage.py", "makemigrations", "--check", "--dry-run"], project, env)
+
+
+def test_asyncapi_schema_lists_the_selected_channels(
+    project: Path, subset: Subset, bake_python: Path
+) -> None:
+    env = clean_environment()
+    result = run(
+        [bake_python, "manage.py", "generate_asyncapi_schema", "--format", "json"],
+        project,
+        env,
+    )
+    schema = json.loads(result.stdout)
+    addresses = sorted(
+        channel["address"].split("/")[2] for channel in schema["channels"].values()
+    )
+    assert addresses == sorted(subset.apps)
+    for name, channel in schema["channels"].items():
+        assert channel.get("messages"), f"channel {name} lists no messages"
+
+
+@pytest.mark.parametrize("channel_layer", ["memory", "redis"])
+def test_generated_suite_passes(
+    project: Path, bake_python: Path, channel_layer: str, request: pytest.FixtureRequest
+) -> None:
+    extra = {}
+    if channel_layer == "redis":
+        extra["REDIS_URL"] = request.getfixturevalue("redis_url")
+    env = clean_environment(**extra)
+    result = run(
+        [bake_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env
+    )
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary), summary
+    assert not re.search(r"skipped|xfailed|deselected", summary), summary

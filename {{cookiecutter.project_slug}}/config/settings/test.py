@@ -1,0 +1,11 @@
+"""Settings for the test suite: fast, isolated, and chanx's completion frames on."""
+
+from .base import *  # noqa: F403
+from .base import CHANX
+
+SECRET_KEY = "test-only-secret-key"
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Completion frames tell a test communicator when a handler has finished.
+CHANX = {**CHANX, "SEND_COMPLETION": True}

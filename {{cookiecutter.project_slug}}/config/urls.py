@@ -1,0 +1,19 @@
+"""HTTP routes: the landing page, each app's page and the AsyncAPI docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("core.urls")),
+    {%- if cookiecutter.use_chat %}
+    path("chat/", include("chat.urls")),
+    {%- endif %}
+    {%- if cookiecutter.use_assistants %}
+    path("assistants/", include("assistants.urls")),
+    {%- endif %}
+    {%- if cookiecutter.use_system %}
+    path("system/", include("system.urls")),
+    {%- endif %}
+    path("asyncapi/", include("chanx.channels.urls")),
+    path("admin/", admin.site.urls),
+]

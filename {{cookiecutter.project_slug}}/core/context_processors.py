@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.http import HttpRequest
+
+from core.apps import RealtimeAppConfig
+
+
+def project(request: HttpRequest) -> dict[str, Any]:
+    """Give every page the project's name and its realtime apps, for the nav."""
+    return {
+        "project_name": settings.PROJECT_NAME,
+        "realtime_apps": [
+            config
+            for config in apps.get_app_configs()
+            if isinstance(config, RealtimeAppConfig)
+        ],
+    }

@@ -1,0 +1,72 @@
+"""The landing page and the AsyncAPI docs match the apps this project has."""
+
+import re
+from collections.abc import Iterator
+from html import escape
+
+from django.apps import apps
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from core.apps import RealtimeAppConfig
+
+
+def realtime_apps() -> Iterator[RealtimeAppConfig]:
+    for config in apps.get_app_configs():
+        if isinstance(config, RealtimeAppConfig):
+            yield config
+
+
+def page_links(html: str) -> set[str]:
+    return set(re.findall(r'href="(/[^"]*)"', html))
+
+
+def test_landing_page_links_each_app_and_the_docs(client: Client) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    app_pages = {reverse(config.page_url_name) for config in realtime_apps()}
+    expected = app_pages | {"/", "/asyncapi/docs/", "/asyncapi/schema/"}
+    links = page_links(response.content.decode())
+    assert {link for link in links if not link.startswith("/static/")} == expected
+
+
+def test_landing_page_says_so_when_there_is_no_app(client: Client) -> None:
+    html = client.get("/").content.decode()
+
+    has_apps = any(True for _ in realtime_apps())
+    assert ('id="no-apps"' in html) is not has_apps
+
+
+def test_each_app_page_renders(client: Client) -> None:
+    for config in realtime_apps():
+        response = client.get(reverse(config.page_url_name))
+        assert response.status_code == 200, config.label
+        assert config.socket_path.split("<")[0] in response.content.decode()
+
+
+def test_asyncapi_schema_lists_one_channel_per_app(client: Client) -> None:
+    response = client.get("/asyncapi/schema/")
+
+    assert response.status_code == 200
+    schema = response.json()
+    addresses = {channel["address"] for channel in schema["channels"].values()}
+    expected = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", config.socket_path)
+        for config in realtime_apps()
+    }
+    assert addresses == expected
+
+
+def test_asyncapi_docs_page_renders(client: Client) -> None:
+    response = client.get("/asyncapi/docs/")
+
+    assert response.status_code == 200
+    assert b"asyncapi" in response.content.lower()
+
+
+def test_landing_page_names_the_project(client: Client) -> None:
+    html = client.get("/").content.decode()
+
+    assert escape(settings.PROJECT_NAME) in html
