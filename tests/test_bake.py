@@ -95,7 +95,7 @@ def test_asyncapi_schema_lists_the_selected_channels(
     )
     schema = json.loads(result.stdout)
     addresses = sorted(
-        channel["address"].split("/")[2] for channel in schema["channels"].values()
+        channel["address"].split("/")[1] for channel in schema["channels"].values()
     )
     assert addresses == sorted(subset.apps)
     for name, channel in schema["channels"].items():

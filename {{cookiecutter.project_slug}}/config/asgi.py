@@ -13,16 +13,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 # Django must be set up before the routing imports the consumers.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from chanx.channels.routing import include, path  # noqa: E402
 
 from core.origins import allowed_hosts_origin_validator  # noqa: E402
+from core.routing import RefusingURLRouter  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": allowed_hosts_origin_validator(
-            URLRouter([path("ws/", include("config.routing"))])
+            RefusingURLRouter([path("ws/", include("config.routing"))])
         ),
     }
 )

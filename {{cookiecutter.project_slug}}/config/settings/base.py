@@ -25,15 +25,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "chanx.channels",
-    "core",
+    # Full paths: each apps.py also imports core's RealtimeAppConfig, which
+    # would make Django's automatic pick ambiguous.
+    "core.apps.CoreConfig",
     {%- if cookiecutter.use_chat %}
-    "chat",
+    "chat.apps.ChatConfig",
     {%- endif %}
     {%- if cookiecutter.use_assistants %}
-    "assistants",
+    "assistants.apps.AssistantsConfig",
     {%- endif %}
     {%- if cookiecutter.use_system %}
-    "system",
+    "system.apps.SystemConfig",
     {%- endif %}
 ]
 

@@ -18,6 +18,14 @@ def realtime_apps() -> Iterator[RealtimeAppConfig]:
             yield config
 
 
+def test_every_app_with_a_socket_is_listed() -> None:
+    """An app whose config is not a RealtimeAppConfig would vanish from the pages."""
+    packages_with_routes = {
+        routing.parent.name for routing in settings.BASE_DIR.glob("*/routing.py")
+    } - {"config", "core"}
+    assert {config.label for config in realtime_apps()} == packages_with_routes
+
+
 def page_links(html: str) -> set[str]:
     return set(re.findall(r'href="(/[^"]*)"', html))
 
@@ -53,7 +61,7 @@ def test_asyncapi_schema_lists_one_channel_per_app(client: Client) -> None:
     schema = response.json()
     addresses = {channel["address"] for channel in schema["channels"].values()}
     expected = {
-        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", config.socket_path)
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", config.socket_path).lstrip("/")
         for config in realtime_apps()
     }
     assert addresses == expected

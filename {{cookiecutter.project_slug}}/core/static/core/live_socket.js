@@ -4,17 +4,25 @@
  *   const socket = new LiveSocket("/ws/chat/lobby/", {
  *     status: document.querySelector("#status"),
  *     onMessage: (message) => { ... },   // every frame, parsed: {action, payload}
+ *     onStateChange: (state) => { ... }, // "connecting", "open" or "closed"
  *   });
+ *
+ * A close with an application code (4000-4999) means the server refused on
+ * purpose, so it is shown and not retried.
  *   socket.send("new_chat_message", {message: "hi", name: "Ada"});
  */
 "use strict";
 
 class LiveSocket {
-  constructor(path, { status = null, onMessage = () => {}, onOpen = () => {} } = {}) {
+  constructor(
+    path,
+    { status = null, onMessage = () => {}, onOpen = () => {}, onStateChange = () => {} } = {},
+  ) {
     this.path = path;
     this.statusElement = status;
     this.onMessage = onMessage;
     this.onOpen = onOpen;
+    this.onStateChange = onStateChange;
     this.retryDelay = 500;
     this.closedOnPurpose = false;
     this.connect();
@@ -48,7 +56,10 @@ class LiveSocket {
     });
     this.socket.addEventListener("close", (event) => {
       if (this.closedOnPurpose) {
-        this.setState("closed", "Disconnected");
+        return;
+      }
+      if (event.code >= 4000 && event.code < 5000) {
+        this.setState("closed", `Refused: ${event.reason || `code ${event.code}`}`);
         return;
       }
       const seconds = Math.round(this.retryDelay / 100) / 10;
@@ -67,8 +78,12 @@ class LiveSocket {
     return true;
   }
 
+  /* Close for good. It stops reporting, so a replacement socket owns the page. */
   close() {
     this.closedOnPurpose = true;
+    this.statusElement = null;
+    this.onMessage = () => {};
+    this.onStateChange = () => {};
     this.socket.close();
   }
 
@@ -77,6 +92,7 @@ class LiveSocket {
       this.statusElement.dataset.state = state;
       this.statusElement.textContent = text;
     }
+    this.onStateChange(state);
   }
 }
 

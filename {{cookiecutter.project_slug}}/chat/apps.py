@@ -1,0 +1,9 @@
+from core.apps import RealtimeAppConfig
+
+
+class ChatConfig(RealtimeAppConfig):
+    name = "chat"
+    verbose_name = "Chat"
+    summary = "Rooms where each message a member sends reaches everyone else there."
+    page_url_name = "chat:index"
+    socket_path = "/ws/chat/<room_name>/"

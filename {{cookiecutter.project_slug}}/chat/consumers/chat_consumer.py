@@ -1,0 +1,47 @@
+import re
+
+from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.core.decorators import channel, ws_handler
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import PongMessage
+
+from chat.messages import NewChatMessage
+
+# What channel layers accept in a group name, kept short enough to prefix.
+ROOM_NAME = re.compile(r"[A-Za-z0-9_.-]{1,80}")
+
+# Close code for a room name the server will not use (4000-4999 are the app's).
+CLOSE_INVALID_ROOM = 4400
+
+
+@channel(
+    name="chat",
+    description="A chat room: each message a member sends goes to every other member.",
+    tags=["chat"],
+)
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    """One member's connection to the room named in the URL."""
+
+    async def post_authentication(self) -> None:
+        room_name = self.url_params["room_name"]
+        if not ROOM_NAME.fullmatch(room_name):
+            await self.close(
+                code=CLOSE_INVALID_ROOM,
+                reason="Room names are 1-80 letters, digits, '-', '_' or '.'.",
+            )
+            return
+        # Valid names are already safe group names; the prefix keeps rooms
+        # apart from other apps' groups without merging two different rooms.
+        await self.join_group(f"chat.{room_name}")
+
+    @ws_handler(summary="Check that the connection is alive")
+    async def handle_ping(self, _message: PingMessage) -> PongMessage:
+        return PongMessage()
+
+    @ws_handler(
+        summary="Send a message to the room",
+        description="Everyone else in the room receives it; the sender does not.",
+        output_type=NewChatMessage,
+    )
+    async def handle_new_chat_message(self, message: NewChatMessage) -> None:
+        await self.broadcast_message(message, exclude_current=True)

@@ -1,0 +1,177 @@
+"""The chat socket: rooms broadcast to everyone else and stay apart."""
+
+from typing import cast
+
+from chanx.channels.testing import WebsocketTestCase
+from chanx.constants import GROUP_ACTION_COMPLETE
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import ErrorMessage, PongMessage
+
+from chat.consumers.chat_consumer import CLOSE_INVALID_ROOM, ChatConsumer
+from chat.messages import ChatMessagePayload, NewChatMessage
+
+
+class ChatConsumerTestCase(WebsocketTestCase):
+    consumer = ChatConsumer
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.ws_path = "/ws/chat/test-room/"
+
+    async def test_connect_and_ping(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.send_message(PingMessage())
+
+        messages = await self.auth_communicator.receive_all_messages()
+
+        assert messages == [PongMessage()]
+
+    async def test_broadcast_reaches_others_but_not_the_sender(self) -> None:
+        await self.auth_communicator.connect()
+        other_member = self.create_communicator()
+        await other_member.connect()
+
+        await self.auth_communicator.send_message(
+            NewChatMessage(
+                payload=ChatMessagePayload(message="Hello everyone!", name="User1")
+            )
+        )
+
+        sender_received = await self.auth_communicator.receive_all_messages(
+            stop_action=GROUP_ACTION_COMPLETE, timeout=0.2
+        )
+        other_received = await other_member.receive_all_messages(
+            stop_action=GROUP_ACTION_COMPLETE
+        )
+        assert sender_received == []
+        assert len(other_received) == 1
+        received = cast(NewChatMessage, other_received[0])
+        assert received.action == "new_chat_message"
+        assert received.payload.message == "Hello everyone!"
+        assert received.payload.name == "User1"
+
+    async def test_rooms_are_isolated(self) -> None:
+        room1 = self.create_communicator(ws_path="/ws/chat/room1/")
+        await room1.connect()
+        room2 = self.create_communicator(ws_path="/ws/chat/room2/")
+        await room2.connect()
+
+        await room1.send_message(
+            NewChatMessage(payload=ChatMessagePayload(message="Room1 only", name="A"))
+        )
+
+        assert await room2.receive_nothing()
+
+    async def test_rooms_differing_only_in_punctuation_stay_apart(self) -> None:
+        dashed = self.create_communicator(ws_path="/ws/chat/-team/")
+        await dashed.connect()
+        plain = self.create_communicator(ws_path="/ws/chat/team/")
+        await plain.connect()
+
+        await dashed.send_message(
+            NewChatMessage(payload=ChatMessagePayload(message="hi", name="A"))
+        )
+
+        assert await plain.receive_nothing()
+
+    async def test_message_from_an_allowed_origin_page_connects(self) -> None:
+        communicator = self.create_communicator(
+            headers=[(b"origin", b"http://localhost")]
+        )
+
+        connected, _ = await communicator.connect()
+
+        assert connected
+
+
+class ChatConsumerBadInputTestCase(WebsocketTestCase):
+    """Bad frames get chanx's error message and the socket stays usable."""
+
+    consumer = ChatConsumer
+    ws_path = "/ws/chat/test-room/"
+
+    async def assert_still_answers_ping(self) -> None:
+        await self.auth_communicator.send_message(PingMessage())
+        assert await self.auth_communicator.receive_all_messages() == [PongMessage()]
+
+    async def test_malformed_json_is_answered_with_an_error(self) -> None:
+        await self.auth_communicator.connect()
+
+        await self.auth_communicator.send_to(text_data="{not json")
+
+        messages = await self.auth_communicator.receive_all_messages(
+            stop_action="error"
+        )
+        assert isinstance(messages[-1], ErrorMessage)
+        await self.assert_still_answers_ping()
+
+    async def test_unknown_action_is_answered_with_an_error(self) -> None:
+        await self.auth_communicator.connect()
+
+        await self.auth_communicator.send_json_to({"action": "shout", "payload": 1})
+
+        messages = await self.auth_communicator.receive_all_messages()
+        assert len(messages) == 1
+        assert isinstance(messages[0], ErrorMessage)
+        await self.assert_still_answers_ping()
+
+    async def test_payloads_breaking_the_bounds_are_refused(self) -> None:
+        await self.auth_communicator.connect()
+        listener = self.create_communicator()
+        await listener.connect()
+
+        for payload in (
+            {"message": "", "name": "A"},
+            {"message": "x" * 2001, "name": "A"},
+            {"message": "hi", "name": ""},
+            {"message": "hi", "name": "n" * 51},
+            {"message": "hi"},
+        ):
+            await self.auth_communicator.send_json_to(
+                {"action": "new_chat_message", "payload": payload}
+            )
+            messages = await self.auth_communicator.receive_all_messages()
+            assert len(messages) == 1, payload
+            assert isinstance(messages[0], ErrorMessage), payload
+
+        assert await listener.receive_nothing()
+        await self.assert_still_answers_ping()
+
+
+class ChatRoomNameTestCase(WebsocketTestCase):
+    """Room names a channel layer cannot use are refused with a clear close."""
+
+    consumer = ChatConsumer
+
+    async def assert_refused(self, ws_path: str) -> None:
+        communicator = self.create_communicator(ws_path=ws_path)
+        connected, _ = await communicator.connect()
+        if connected:
+            closing = await communicator.receive_output()
+            assert closing["type"] == "websocket.close", ws_path
+            assert closing["code"] == CLOSE_INVALID_ROOM, ws_path
+            assert "Room names" in closing["reason"]
+
+    async def test_invalid_room_names_are_refused(self) -> None:
+        for room in ("bad!", "with space", "x" * 81, "caf%C3%A9", "%F0%9F%92%AC"):
+            await self.assert_refused(f"/ws/chat/{room}/")
+
+    async def test_paths_that_are_not_a_room_are_refused(self) -> None:
+        for ws_path in ("/ws/chat//", "/ws/chat/a/b/", "/ws/chat/"):
+            communicator = self.create_communicator(ws_path=ws_path)
+            connected, _ = await communicator.connect()
+            assert not connected, ws_path
+
+    async def test_longest_valid_room_name_works(self) -> None:
+        room = "a" * 80
+        first = self.create_communicator(ws_path=f"/ws/chat/{room}/")
+        await first.connect()
+        second = self.create_communicator(ws_path=f"/ws/chat/{room}/")
+        await second.connect()
+
+        await first.send_message(
+            NewChatMessage(payload=ChatMessagePayload(message="hi", name="A"))
+        )
+
+        received = await second.receive_all_messages(stop_action=GROUP_ACTION_COMPLETE)
+        assert [cast(NewChatMessage, m).payload.message for m in received] == ["hi"]

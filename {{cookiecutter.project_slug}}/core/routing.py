@@ -1,0 +1,23 @@
+"""Websocket routing that refuses unknown paths instead of failing on them."""
+
+from typing import Any
+
+from channels.routing import URLRouter
+from channels.security.websocket import WebsocketDenier
+
+
+class RefusingURLRouter(URLRouter):  # type: ignore[misc]
+    """Deny the handshake for a path no route matches.
+
+    Channels' router raises ``ValueError`` there, which the server reports as
+    an application error with a traceback; a mistyped URL is the client's
+    mistake, so it gets a plain refusal instead.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        try:
+            return await super().__call__(scope, receive, send)
+        except ValueError as error:
+            if not str(error).startswith("No route found for path"):
+                raise
+            return await WebsocketDenier()(scope, receive, send)
