@@ -43,7 +43,8 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
     "system": OptionalApp(
         answer="use_system",
         paths=("system", "config/celery.py"),
-        traces=(r"(?i)\bsystem\b", r"(?i)celery", r"(?i)\bworker\b"),
+        # Hyphens count as part of the word: CSS's "system-ui" is no trace.
+        traces=(r"(?i)(?<![\w-])system(?![\w-])", r"(?i)celery", r"(?i)\bworker\b"),
     ),
 }
 

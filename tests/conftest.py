@@ -28,6 +28,10 @@ from filelock import FileLock
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 HOOKS_DIR = TEMPLATE_DIR / "hooks"
 
+# cookiecutter finds the template's local_extensions.py on its own path while it
+# bakes, but pytest-cookies renders the context before that, outside it.
+sys.path.insert(0, str(TEMPLATE_DIR))
+
 
 def load_hook(name: str) -> ModuleType:
     """Import a hook script as a module, without rendering it."""
@@ -62,7 +66,7 @@ class Subset:
 
 
 SUBSETS: list[Subset] = [
-    Subset(tuple(name for name, chosen in zip(APP_NAMES, mask) if chosen))
+    Subset(tuple(name for name, chosen in zip(APP_NAMES, mask, strict=True) if chosen))
     for mask in itertools.product((True, False), repeat=len(APP_NAMES))
 ]
 SUBSET_IDS = [subset.id for subset in SUBSETS]

@@ -32,7 +32,9 @@ def test_nothing_is_left_unrendered(project: Path) -> None:
         pattern = re.compile("cookiecutter") if is_django_template(path) else UNRENDERED
         for number, line in enumerate(text.splitlines(), start=1):
             if pattern.search(line):
-                leftovers.append(f"{path.relative_to(project)}:{number}: {line.strip()}")
+                leftovers.append(
+                    f"{path.relative_to(project)}:{number}: {line.strip()}"
+                )
     assert not leftovers, "\n".join(leftovers)
 
 
@@ -81,7 +83,11 @@ def test_django_check_is_clean(project: Path, bake_python: Path) -> None:
 
 def test_migrations_are_up_to_date(project: Path, bake_python: Path) -> None:
     env = clean_environment()
-    run([bake_python, "manage.py", "makemigrations", "--check", "--dry-run"], project, env)
+    run(
+        [bake_python, "manage.py", "makemigrations", "--check", "--dry-run"],
+        project,
+        env,
+    )
 
 
 def test_asyncapi_schema_lists_the_selected_channels(

@@ -1,7 +1,7 @@
 /*
  * A websocket that says what state it is in and comes back after a drop.
  *
- *   const socket = new LiveSocket("/ws/chat/lobby/", {
+ *   const socket = new LiveSocket("/ws/rooms/lobby/", {
  *     status: document.querySelector("#status"),
  *     onMessage: (message) => { ... },   // every frame, parsed: {action, payload}
  *     onStateChange: (state) => { ... }, // "connecting", "open" or "closed"
@@ -9,7 +9,7 @@
  *
  * A close with an application code (4000-4999) means the server refused on
  * purpose, so it is shown and not retried.
- *   socket.send("new_chat_message", {message: "hi", name: "Ada"});
+ *   socket.send("new_message", {text: "hi"});
  */
 "use strict";
 

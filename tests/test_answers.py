@@ -1,0 +1,146 @@
+"""Answers: bad ones stop the bake cleanly; every good one bakes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TEMPLATE_DIR, post_gen
+
+BAD_ANSWERS = [
+    ({"project_slug": "My-Project"}, "project_slug", "lowercase Python identifier"),
+    ({"project_slug": "2nd_try"}, "project_slug", "lowercase Python identifier"),
+    ({"project_slug": "django"}, "project_slug", "shadows a module"),
+    ({"project_slug": "chat"}, "project_slug", "shadows a module"),
+    ({"project_slug": "config"}, "project_slug", "shadows a module"),
+    ({"author_email": "nobody"}, "author_email", "name@example.com"),
+    ({"project_name": "   "}, "project_name", "give the project a name"),
+]
+
+
+def bake_with_cli(
+    output: Path, answers: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Bake as a user would, through cookiecutter's command line."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            "--output-dir",
+            str(output),
+            str(TEMPLATE_DIR),
+            *(f"{key}={value}" for key, value in answers.items()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answers", "question", "allowed"),
+    BAD_ANSWERS,
+    ids=[f"{q}={next(iter(a.values()))!r}" for a, q, _ in BAD_ANSWERS],
+)
+def test_bad_answer_stops_the_bake_and_leaves_nothing(
+    tmp_path: Path, answers: dict[str, str], question: str, allowed: str
+) -> None:
+    result = bake_with_cli(tmp_path, answers)
+
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1, result.stderr
+    assert question in errors[0]
+    assert repr(next(iter(answers.values()))) in errors[0]
+    assert allowed in errors[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["n", "no", "false", "0", "off"])
+def test_no_on_the_command_line_leaves_the_app_out(tmp_path: Path, value: str) -> None:
+    result = bake_with_cli(tmp_path, {"use_chat": value})
+
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "chanx_project"
+    for name, app in post_gen.OPTIONAL_APPS.items():
+        for path in app.paths:
+            assert (project / path).exists() == (name != "chat"), path
+
+
+def test_defaults_select_every_app_and_print_next_steps(tmp_path: Path) -> None:
+    result = bake_with_cli(tmp_path, {})
+
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "chanx_project"
+    assert all((project / app).is_dir() for app in ("chat", "assistants", "system"))
+    assert "uv run python manage.py runserver" in result.stdout
+
+
+def test_prompts_cover_every_question() -> None:
+    context: dict[str, Any] = json.loads(
+        (TEMPLATE_DIR / "cookiecutter.json").read_text()
+    )
+    questions = {key for key in context if not key.startswith("_")}
+    assert questions == set(context["__prompts__"])
+
+
+def test_answers_reach_the_project(cookies: Any) -> None:
+    result = cookies.bake(
+        extra_context={
+            "project_name": "Ledger Live",
+            "description": "Books that balance themselves.",
+            "author_name": "Grace Hopper",
+            "author_email": "grace@example.org",
+            "use_chat": "no",
+            "use_assistants": "no",
+            "use_system": "no",
+        }
+    )
+
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    assert project.name == "ledger_live"
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["name"] == "ledger_live"
+    assert metadata["description"] == "Books that balance themselves."
+    assert metadata["authors"] == [
+        {"name": "Grace Hopper", "email": "grace@example.org"}
+    ]
+    assert "# Ledger Live" in (project / "README.md").read_text()
+    assert (
+        'PROJECT_NAME = "Ledger Live"'
+        in (project / "config" / "settings" / "base.py").read_text()
+    )
+
+
+def test_awkward_answers_still_make_valid_files(cookies: Any) -> None:
+    name = 'L\'Équipe "Temps Réel" ' + "très " * 20 + "longue"
+    description = "Quotes \" and ' and {braces} and a \\ backslash"
+    result = cookies.bake(
+        extra_context={
+            "project_name": name,
+            "project_slug": "equipe",
+            "description": description,
+            "author_name": "Zoë O'Brien",
+        }
+    )
+
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["description"] == description
+    assert metadata["authors"][0]["name"] == "Zoë O'Brien"
+    for path in project.rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")
+    namespace: dict[str, Any] = {}
+    base = (project / "config" / "settings" / "base.py").read_text()
+    line = next(line for line in base.splitlines() if line.startswith("PROJECT_NAME"))
+    exec(line, namespace)
+    assert namespace["PROJECT_NAME"] == name

@@ -1,0 +1,133 @@
+"""Unit tests of the hooks' plain-Python parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import load_hook, post_gen
+
+pre_gen = load_hook("pre_gen_project")
+
+
+@pytest.mark.parametrize(
+    "slug", ["chanx_project", "shop", "a", "my_app2", "ship_it_now"]
+)
+def test_valid_slugs_pass(slug: str) -> None:
+    pre_gen.validate_slug(slug)
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "",
+        "My_Project",
+        "my-project",
+        "my project",
+        "2fast",
+        "_private",
+        "café",
+        "class",
+    ],
+)
+def test_slugs_that_are_not_lowercase_identifiers_fail(slug: str) -> None:
+    with pytest.raises(pre_gen.InvalidAnswer, match="lowercase Python identifier"):
+        pre_gen.validate_slug(slug)
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "django",
+        "channels",
+        "chanx",
+        "celery",
+        "openai",
+        "config",
+        "core",
+        "chat",
+        "assistants",
+        "system",
+        "test",
+        "json",
+        "asyncio",
+        "redis",
+    ],
+)
+def test_slugs_that_shadow_an_imported_module_fail(slug: str) -> None:
+    with pytest.raises(pre_gen.InvalidAnswer, match="shadows a module"):
+        pre_gen.validate_slug(slug)
+
+
+@pytest.mark.parametrize("email", ["you@example.com", "a.b+c@d.e", "x@localhost"])
+def test_valid_emails_pass(email: str) -> None:
+    pre_gen.validate_email(email)
+
+
+@pytest.mark.parametrize(
+    "email", ["", "you.example.com", "a@", "@b", "a b@c.d", "a@b@c"]
+)
+def test_emails_without_a_proper_at_fail(email: str) -> None:
+    with pytest.raises(pre_gen.InvalidAnswer, match="author_email"):
+        pre_gen.validate_email(email)
+
+
+def test_blank_project_name_fails() -> None:
+    with pytest.raises(pre_gen.InvalidAnswer, match="project_name"):
+        pre_gen.validate_project_name("   ")
+
+
+def test_error_names_the_question_the_value_and_what_is_allowed() -> None:
+    error = pre_gen.InvalidAnswer("project_slug", "Bad", "use lowercase")
+    assert str(error) == "project_slug='Bad' is not valid: use lowercase"
+
+
+def test_every_app_is_selected_by_its_own_question() -> None:
+    answers = {app.answer: True for app in post_gen.OPTIONAL_APPS.values()}
+    assert post_gen.selected_apps(answers) == list(post_gen.OPTIONAL_APPS)
+    answers["use_chat"] = False
+    assert "chat" not in post_gen.selected_apps(answers)
+
+
+def test_paths_to_remove_are_those_of_unselected_apps() -> None:
+    removed = post_gen.paths_to_remove(["chat"])
+    assert "chat" not in removed
+    for name, app in post_gen.OPTIONAL_APPS.items():
+        if name != "chat":
+            assert set(app.paths) <= set(removed)
+
+
+def test_nothing_is_removed_when_every_app_is_selected() -> None:
+    assert post_gen.paths_to_remove(post_gen.OPTIONAL_APPS) == []
+
+
+def test_unknown_app_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown apps: forum"):
+        post_gen.paths_to_remove(["forum"])
+
+
+def test_remove_deletes_files_and_folders_and_skips_missing_ones(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "app" / "sub").mkdir(parents=True)
+    (tmp_path / "app" / "sub" / "x.py").write_text("x = 1\n")
+    (tmp_path / "single.py").write_text("y = 2\n")
+    (tmp_path / "kept.py").write_text("z = 3\n")
+
+    post_gen.remove(tmp_path, ["app", "single.py", "already_gone", "gone/too.py"])
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.py"]
+
+
+def test_trace_patterns_cover_only_unselected_apps() -> None:
+    patterns = post_gen.trace_patterns(["chat", "assistants"])
+    assert any(p.search("from system.tasks import x") for p in patterns)
+    assert not any(p.search("from chat.messages import x") for p in patterns)
+    assert not any(p.search("import openai") for p in patterns)
+
+
+def test_every_app_owns_paths_and_traces() -> None:
+    for name, app in post_gen.OPTIONAL_APPS.items():
+        assert app.paths, name
+        assert app.traces, name
+        assert app.answer == f"use_{name}"
