@@ -97,15 +97,47 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                # A socket waits for its messages with a 5 s blocking pop, and
+                # redis-py gives up reading after 5 s unless told otherwise: an
+                # idle socket would die. A longer timeout still catches dead
+                # connections. A ?socket_timeout= in REDIS_URL overrides it.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+            },
         },
     }
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+        # Also delivers what threads outside the event loop send.
+        "default": {"BACKEND": "core.channel_layers.ThreadSafeInMemoryChannelLayer"},
     }
 
 CHANX = {
     "ASYNCAPI_TITLE": f"{PROJECT_NAME} WebSocket API",
     "ASYNCAPI_DESCRIPTION": {{ cookiecutter.description|literal }},
 }
+{%- if cookiecutter.use_system %}
+
+# Background jobs. Celery reads every CELERY_* setting (config/celery.py). Jobs
+# reach the worker through Redis and their results come back through the
+# channel layer, so both need REDIS_URL: without it the system socket refuses
+# jobs with a message saying so.
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Give up on an unreachable broker within about two seconds, so that the socket
+# can tell its client instead of leaving it waiting.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Scales the pretend work of each job (1 to 4 s, as in the Chanx tutorial);
+# 0 makes jobs instant.
+SYSTEM_JOB_DELAY_SCALE = env.float("SYSTEM_JOB_DELAY_SCALE", default=1.0)
+{%- endif %}

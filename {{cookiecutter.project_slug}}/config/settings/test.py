@@ -9,3 +9,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Completion frames tell a test communicator when a handler has finished.
 CHANX = {**CHANX, "SEND_COMPLETION": True}
+{%- if cookiecutter.use_system %}
+
+# No job reaches Redis from a test, even one started without the test worker
+# (conftest.py), and jobs do no pretend work.
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = "cache+memory://"
+SYSTEM_JOB_DELAY_SCALE = 0.0
+{%- endif %}

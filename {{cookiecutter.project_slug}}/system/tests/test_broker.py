@@ -1,0 +1,101 @@
+"""Jobs that cannot be queued get a clear answer, fast, and the socket stays open."""
+
+import socket
+import time
+from collections.abc import Generator
+from contextlib import contextmanager
+from unittest.mock import patch
+
+import celery
+import pytest
+from chanx.channels.testing import WebsocketTestCase
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import ErrorMessage, PongMessage
+from django.conf import settings
+from django.test import override_settings
+
+from config.celery import app as project_app
+from config.celery import refuse_to_start_without_a_broker
+from system.consumers.system_consumer import SystemConsumer
+from system.messages import SystemMessage, TaskPayload
+from system.tasks import TASK_FUNCTIONS
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: connecting there is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def jobs_queued_on_an_unreachable_redis() -> Generator[None, None, None]:
+    """Queue jobs through an app configured like the project's, except that
+    its Redis is not there."""
+    app = celery.Celery("unreachable", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=f"redis://127.0.0.1:{closed_port()}/0")
+    tasks = {kind: app.tasks[task.name] for kind, task in TASK_FUNCTIONS.items()}
+    try:
+        with patch.dict(TASK_FUNCTIONS, tasks):
+            yield
+    finally:
+        app.close()
+
+
+class BrokerTestCase(WebsocketTestCase):
+    consumer = SystemConsumer
+    ws_path = "/ws/system/"
+
+    async def assert_still_answers_ping(self) -> None:
+        await self.auth_communicator.send_message(PingMessage())
+        assert await self.auth_communicator.receive_all_messages() == [PongMessage()]
+
+    async def test_an_unreachable_broker_is_reported_within_two_seconds(
+        self,
+    ) -> None:
+        await self.auth_communicator.connect()
+
+        with jobs_queued_on_an_unreachable_redis():
+            started = time.monotonic()
+            await self.auth_communicator.send_message(
+                SystemMessage(payload=TaskPayload(task_type="translate", content="hi"))
+            )
+            messages = await self.auth_communicator.receive_all_messages(timeout=5)
+            elapsed = time.monotonic() - started
+
+        assert elapsed < 2.0
+        assert len(messages) == 1
+        error = messages[0]
+        assert isinstance(error, ErrorMessage)
+        assert "not queued" in error.payload["detail"]
+        assert "cannot be reached" in error.payload["detail"]
+        await self.assert_still_answers_ping()
+
+    async def test_without_a_broker_jobs_are_refused_with_the_reason(self) -> None:
+        await self.auth_communicator.connect()
+
+        with override_settings(CELERY_BROKER_URL=""):
+            await self.auth_communicator.send_message(
+                SystemMessage(payload=TaskPayload(task_type="translate", content="hi"))
+            )
+            messages = await self.auth_communicator.receive_all_messages()
+
+        assert len(messages) == 1
+        error = messages[0]
+        assert isinstance(error, ErrorMessage)
+        assert "REDIS_URL is not set" in error.payload["detail"]
+        await self.assert_still_answers_ping()
+
+
+def test_the_tests_never_queue_on_redis() -> None:
+    assert settings.CELERY_BROKER_URL == "memory://"
+    assert project_app.conf.broker_url == "memory://"
+
+
+def test_a_worker_without_a_broker_refuses_to_start() -> None:
+    with (
+        override_settings(CELERY_BROKER_URL=""),
+        pytest.raises(SystemExit, match="REDIS_URL is not set"),
+    ):
+        refuse_to_start_without_a_broker()

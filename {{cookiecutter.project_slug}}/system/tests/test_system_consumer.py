@@ -1,0 +1,262 @@
+"""The system socket: jobs go to a real Celery worker and come back here."""
+
+import re
+import uuid
+from typing import cast
+from unittest.mock import patch
+
+import pytest
+from celery.apps.worker import Worker
+from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
+from chanx.constants import EVENT_ACTION_COMPLETE
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import ErrorMessage, PongMessage
+
+from system.consumers.system_consumer import SystemConsumer
+from system.messages import JobQueued, JobResult, SystemMessage, TaskPayload
+
+JOB_ID = re.compile(r"\(ID: ([0-9a-f-]{36})\)")
+
+
+def job(task_type: str, content: str) -> SystemMessage:
+    return SystemMessage(payload=TaskPayload(task_type=task_type, content=content))
+
+
+class TestSystemConsumer(WebsocketTestCase):
+    """The tutorial's behaviours: ping, the acknowledgment, a job end to end."""
+
+    consumer = SystemConsumer
+
+    @pytest.fixture(autouse=True)
+    def _inject_fixtures(self, celery_worker: Worker) -> None:
+        self.celery_worker: Worker = celery_worker
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.ws_path = "/ws/system/"
+
+    async def test_connect_and_ping(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.send_message(PingMessage())
+
+        messages = await self.auth_communicator.receive_all_messages()
+
+        assert messages == [PongMessage()]
+
+    async def test_queue_task_returns_acknowledgment(self) -> None:
+        await self.auth_communicator.connect()
+
+        await self.auth_communicator.send_message(job("translate", "hello"))
+
+        messages = await self.auth_communicator.receive_all_messages(timeout=1)
+        assert len(messages) == 1
+        job_queued = cast(JobQueued, messages[0])
+        assert job_queued.action == "job_queued"
+        assert "Job queued" in job_queued.payload
+        assert "translate" in job_queued.payload
+        assert "hello" in job_queued.payload
+
+    async def test_translate_task_end_to_end(self) -> None:
+        await self.auth_communicator.connect()
+
+        await self.auth_communicator.send_message(job("translate", "hello"))
+
+        messages = await self.auth_communicator.receive_all_messages()
+        assert len(messages) == 1
+        assert messages[0].action == "job_queued"
+        result_messages = await self.auth_communicator.receive_all_messages(
+            stop_action=EVENT_ACTION_COMPLETE, timeout=4
+        )
+        assert len(result_messages) == 1
+        job_result = cast(JobResult, result_messages[0])
+        assert job_result.action == "job_result"
+        assert "Translated" in job_result.payload
+        assert "hola" in job_result.payload
+
+
+class JobTestCase(WebsocketTestCase):
+    """Queue jobs on a real worker and read what comes back."""
+
+    consumer = SystemConsumer
+    ws_path = "/ws/system/"
+
+    @pytest.fixture(autouse=True)
+    def _inject_fixtures(self, celery_worker: Worker) -> None:
+        self.celery_worker: Worker = celery_worker
+
+    async def run_job(
+        self,
+        task_type: str,
+        content: str,
+        communicator: DjangoWebsocketCommunicator | None = None,
+    ) -> tuple[JobQueued, JobResult]:
+        communicator = communicator or self.auth_communicator
+        await communicator.send_message(job(task_type, content))
+        queued = await communicator.receive_all_messages()
+        assert [message.action for message in queued] == ["job_queued"], queued
+        results = await communicator.receive_all_messages(
+            stop_action=EVENT_ACTION_COMPLETE, timeout=4
+        )
+        assert [message.action for message in results] == ["job_result"], results
+        return cast(JobQueued, queued[0]), cast(JobResult, results[0])
+
+
+class TaskResultTestCase(JobTestCase):
+    async def test_translate_knows_phrases_and_words(self) -> None:
+        await self.auth_communicator.connect()
+
+        _, result = await self.run_job("translate", "Good morning, my friend")
+
+        assert "buenos días, my amigo" in result.payload
+
+    async def test_analyze_counts_characters_words_vowels_and_consonants(
+        self,
+    ) -> None:
+        await self.auth_communicator.connect()
+
+        _, result = await self.run_job("analyze", "Hello world")
+
+        assert "Characters: 11" in result.payload
+        assert "Words: 2" in result.payload
+        assert "Vowels: 3" in result.payload
+        assert "Consonants: 7" in result.payload
+
+    async def test_generate_answers_by_keyword(self) -> None:
+        await self.auth_communicator.connect()
+
+        _, result = await self.run_job("generate", "How is the weather?")
+
+        assert "weather is looking great" in result.payload
+
+    async def test_default_upper_cases(self) -> None:
+        await self.auth_communicator.connect()
+
+        _, result = await self.run_job("default", "shout this")
+
+        assert "Processed: SHOUT THIS" in result.payload
+
+    async def test_an_unknown_task_type_runs_default_and_says_so(self) -> None:
+        await self.auth_communicator.connect()
+
+        queued, result = await self.run_job("juggle", "balls")
+
+        assert "Job queued: default (no task 'juggle')" in queued.payload
+        assert "Processed: BALLS" in result.payload
+
+    async def test_job_ids_are_unique_uuids(self) -> None:
+        await self.auth_communicator.connect()
+
+        ids = set()
+        for _ in range(3):
+            queued, _ = await self.run_job("default", "same second")
+            match = JOB_ID.search(queued.payload)
+            assert match, queued.payload
+            ids.add(str(uuid.UUID(match.group(1))))
+
+        assert len(ids) == 3
+
+    async def test_a_result_reaches_only_the_socket_that_queued_the_job(
+        self,
+    ) -> None:
+        await self.auth_communicator.connect()
+        bystander = self.create_communicator()
+        await bystander.connect()
+
+        await self.run_job("translate", "hello")
+
+        assert await bystander.receive_nothing()
+
+
+class FailingTaskTestCase(JobTestCase):
+    async def test_a_failing_job_sends_an_error_result_and_logs_the_traceback(
+        self,
+    ) -> None:
+        await self.auth_communicator.connect()
+
+        with (
+            patch("system.tasks.translate", side_effect=RuntimeError("disk on fire")),
+            self.assertLogs("system.tasks", "ERROR") as logs,
+        ):
+            queued, result = await self.run_job("translate", "hello")
+
+        job_id = cast(re.Match[str], JOB_ID.search(queued.payload)).group(1)
+        assert "translate job failed" in result.payload
+        assert job_id in result.payload
+        assert "disk on fire" not in result.payload  # internals stay in the log
+        [record] = logs.records
+        assert job_id in record.getMessage()
+        assert record.exc_info is not None
+        assert "disk on fire" in str(record.exc_info[1])
+
+    async def test_the_socket_works_on_after_a_failed_job(self) -> None:
+        await self.auth_communicator.connect()
+        with (
+            patch("system.tasks.analyze", side_effect=ValueError("bad")),
+            self.assertLogs("system.tasks", "ERROR"),
+        ):
+            await self.run_job("analyze", "text")
+
+        _, result = await self.run_job("translate", "world")
+
+        assert "mundo" in result.payload
+
+
+class BadInputTestCase(WebsocketTestCase):
+    """Bad frames get chanx's error message and the socket stays usable."""
+
+    consumer = SystemConsumer
+    ws_path = "/ws/system/"
+
+    async def assert_still_answers_ping(self) -> None:
+        await self.auth_communicator.send_message(PingMessage())
+        assert await self.auth_communicator.receive_all_messages() == [PongMessage()]
+
+    async def test_malformed_json_is_answered_with_an_error(self) -> None:
+        await self.auth_communicator.connect()
+
+        await self.auth_communicator.send_to(text_data="{not json")
+
+        messages = await self.auth_communicator.receive_all_messages(
+            stop_action="error"
+        )
+        assert isinstance(messages[-1], ErrorMessage)
+        await self.assert_still_answers_ping()
+
+    async def test_unknown_action_is_answered_with_an_error(self) -> None:
+        await self.auth_communicator.connect()
+
+        await self.auth_communicator.send_json_to({"action": "reboot", "payload": 1})
+
+        messages = await self.auth_communicator.receive_all_messages()
+        assert len(messages) == 1
+        assert isinstance(messages[0], ErrorMessage)
+        await self.assert_still_answers_ping()
+
+    async def test_invalid_payloads_are_answered_with_an_error(self) -> None:
+        await self.auth_communicator.connect()
+
+        for payload in (
+            {"task_type": "translate"},
+            {"content": "hello"},
+            {"task_type": "translate", "content": ""},
+            {"task_type": "translate", "content": "x" * 2001},
+            {"task_type": "", "content": "hello"},
+            "translate hello",
+        ):
+            await self.auth_communicator.send_json_to(
+                {"action": "system_message", "payload": payload}
+            )
+            messages = await self.auth_communicator.receive_all_messages()
+            assert len(messages) == 1, payload
+            assert isinstance(messages[0], ErrorMessage), payload
+
+        await self.assert_still_answers_ping()
+
+    async def test_a_page_from_an_allowed_origin_connects(self) -> None:
+        communicator = self.create_communicator(
+            headers=[(b"origin", b"http://localhost")]
+        )
+
+        connected, _ = await communicator.connect()
+
+        assert connected
