@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import json
 import os
 import shutil
 import socket
@@ -72,13 +73,33 @@ SUBSETS: list[Subset] = [
 SUBSET_IDS = [subset.id for subset in SUBSETS]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep every test of one subset in one worker, so it is baked once."""
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--subset",
+        action="append",
+        choices=SUBSET_IDS,
+        help="run the per-subset checks for this app subset only (repeatable)",
+    )
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Keep every test of one subset in one worker, so it is baked once; with
+    ``--subset``, drop the other subsets' tests."""
+    chosen = config.getoption("subset")
+    kept = []
     for item in items:
         callspec = getattr(item, "callspec", None)
         subset = callspec.params.get("subset") if callspec else None
         if isinstance(subset, Subset):
+            if chosen and subset.id not in chosen:
+                continue
             item.add_marker(pytest.mark.xdist_group(subset.id))
+        kept.append(item)
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -190,6 +211,27 @@ def project(baked: dict[str, Path], cookies_session: Any, subset: Subset) -> Pat
         assert result.exit_code == 0, result.exception
         baked[subset.id] = result.project_path
     return baked[subset.id]
+
+
+@pytest.fixture(scope="session")
+def django_reports() -> dict[str, dict[str, Any]]:
+    """Reports of ``django_probe.py`` by subset id, made once per session."""
+    return {}
+
+
+@pytest.fixture
+def django_report(
+    django_reports: dict[str, dict[str, Any]],
+    project: Path,
+    subset: Subset,
+    bake_python: Path,
+) -> dict[str, Any]:
+    """Django's checks, schema and landing page of the bake, from one process."""
+    if subset.id not in django_reports:
+        probe = Path(__file__).with_name("django_probe.py")
+        result = run([bake_python, probe], project, clean_environment())
+        django_reports[subset.id] = json.loads(result.stdout.splitlines()[-1])
+    return django_reports[subset.id]
 
 
 def free_port() -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import TEMPLATE_DIR, post_gen
 
 BAD_ANSWERS = [
@@ -120,6 +121,31 @@ def test_answers_reach_the_project(cookies: Any) -> None:
     )
 
 
+def assert_files_parse(project: Path) -> None:
+    """Every Python, TOML, YAML and JSON file of the bake is still valid."""
+    for path in project.rglob("*"):
+        if not path.is_file():
+            continue
+        text = path.read_text()
+        if path.suffix == ".py":
+            compile(text, str(path), "exec")
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix in {".yaml", ".yml"}:
+            yaml.safe_load(text)
+        elif path.suffix == ".json":
+            json.loads(text)
+
+
+def settings_value(project: Path, name: str) -> Any:
+    """Evaluate one ``NAME = "literal"`` line of the bake's base settings."""
+    base = (project / "config" / "settings" / "base.py").read_text()
+    line = next(line for line in base.splitlines() if line.startswith(f"{name} ="))
+    namespace: dict[str, Any] = {}
+    exec(line, namespace)
+    return namespace[name]
+
+
 def test_awkward_answers_still_make_valid_files(cookies: Any) -> None:
     name = 'L\'Équipe "Temps Réel" ' + "très " * 20 + "longue"
     description = "Quotes \" and ' and {braces} and a \\ backslash"
@@ -134,13 +160,27 @@ def test_awkward_answers_still_make_valid_files(cookies: Any) -> None:
 
     assert result.exit_code == 0, result.exception
     project = result.project_path
+    assert_files_parse(project)
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert metadata["description"] == description
     assert metadata["authors"][0]["name"] == "Zoë O'Brien"
-    for path in project.rglob("*.py"):
-        compile(path.read_text(), str(path), "exec")
-    namespace: dict[str, Any] = {}
-    base = (project / "config" / "settings" / "base.py").read_text()
-    line = next(line for line in base.splitlines() if line.startswith("PROJECT_NAME"))
-    exec(line, namespace)
-    assert namespace["PROJECT_NAME"] == name
+    assert settings_value(project, "PROJECT_NAME") == name
+
+
+def test_jinja_like_braces_typed_at_the_prompt_are_kept(tmp_path: Path) -> None:
+    """Typed answers are not rendered, so braces reach the files as written."""
+    description = "Templating with {{ braces }} and {% tags %} stays literal"
+    typed = ["Brace Works", "", description, "", "", "", "", ""]
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "-o", str(tmp_path), str(TEMPLATE_DIR)],
+        input="\n".join(typed) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "brace_works"
+    assert_files_parse(project)
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["description"] == description
