@@ -1,0 +1,39 @@
+"""A bake installs from its own pyproject.toml alone, as its README says.
+
+The rest of the suite shares one environment; here the fullest and the emptiest
+bakes each get a fresh one from ``uv sync``, so a dependency missing from a
+subset's list fails here.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SUBSETS, Subset, clean_environment, run
+
+FULLEST, EMPTIEST = SUBSETS[0], SUBSETS[-1]
+
+
+@pytest.mark.parametrize("fresh", [FULLEST, EMPTIEST], ids=lambda s: s.id)
+def test_bake_installs_and_passes_from_its_own_pyproject(
+    cookies: Any, fresh: Subset
+) -> None:
+    uv = shutil.which("uv")
+    assert uv, "uv is needed to install a bake"
+    result = cookies.bake(extra_context=fresh.answers)
+    assert result.exit_code == 0, result.exception
+    project: Path = result.project_path
+    env = clean_environment()
+
+    run([uv, "sync", "--quiet"], project, env)
+    tests = run(
+        [uv, "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], project, env
+    )
+
+    summary = tests.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary), summary
+    assert not re.search(r"failed|error|skipped", summary), summary
