@@ -1,4 +1,4 @@
-"""ASGI entry point: Django for HTTP, the Chanx consumers for websockets.
+"""ASGI entry point: Django for HTTP (behind a ``/healthz/`` probe), Chanx for websockets.
 
 Servers import ``application`` from here, for example
 ``uvicorn config.asgi:application``.
@@ -16,12 +16,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from chanx.channels.routing import include, path  # noqa: E402
 
+from core.health import HealthCheck  # noqa: E402
 from core.origins import allowed_hosts_origin_validator  # noqa: E402
 from core.routing import RefusingURLRouter  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": HealthCheck(django_asgi_app),
         "websocket": allowed_hosts_origin_validator(
             RefusingURLRouter([path("ws/", include("config.routing"))])
         ),

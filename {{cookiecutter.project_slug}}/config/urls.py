@@ -1,5 +1,6 @@
 """HTTP routes: the landing page, each app's page and the AsyncAPI docs."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,6 +15,8 @@ urlpatterns = [
     {%- if cookiecutter.use_system %}
     path("system/", include("system.urls")),
     {%- endif %}
-    path("asyncapi/", include("chanx.channels.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.ASYNCAPI_PUBLIC:
+    urlpatterns.append(path("asyncapi/", include("chanx.channels.urls")))

@@ -8,9 +8,11 @@ from core.apps import RealtimeAppConfig
 
 
 def project(request: HttpRequest) -> dict[str, Any]:
-    """Give every page the project's name and its realtime apps, for the nav."""
+    """Give every page the project's name, its realtime apps and whether the
+    AsyncAPI docs are served, for the nav."""
     return {
         "project_name": settings.PROJECT_NAME,
+        "asyncapi_public": settings.ASYNCAPI_PUBLIC,
         "realtime_apps": [
             config
             for config in apps.get_app_configs()

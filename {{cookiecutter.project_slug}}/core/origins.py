@@ -7,7 +7,7 @@ from channels.security.websocket import OriginValidator
 from django.conf import settings
 
 
-class BrowserOriginValidator(OriginValidator):  # type: ignore[misc]
+class BrowserOriginValidator(OriginValidator):
     """Check the ``Origin`` header when there is one.
 
     Browsers always send ``Origin`` on a websocket handshake, so a cross-site

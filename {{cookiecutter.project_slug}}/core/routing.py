@@ -6,7 +6,7 @@ from channels.routing import URLRouter
 from channels.security.websocket import WebsocketDenier
 
 
-class RefusingURLRouter(URLRouter):  # type: ignore[misc]
+class RefusingURLRouter(URLRouter):
     """Deny the handshake for a path no route matches.
 
     Channels' router raises ``ValueError`` there, which the server reports as

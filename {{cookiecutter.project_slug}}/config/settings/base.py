@@ -13,6 +13,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated variable as a list, or ``default`` when it is unset."""
+    return env.list(name) if name in env else default
+
+
 PROJECT_NAME = {{ cookiecutter.project_name|literal }}
 
 INSTALLED_APPS = [
@@ -69,7 +75,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    ),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -92,7 +100,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # With REDIS_URL unset, sockets talk through memory: one process serves every
 # app with no service running. Set it to share messages between processes.
-REDIS_URL = env("REDIS_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -112,10 +120,12 @@ else:
         "default": {"BACKEND": "core.channel_layers.ThreadSafeInMemoryChannelLayer"},
     }
 
-CHANX = {
+CHANX: dict[str, object] = {
     "ASYNCAPI_TITLE": f"{PROJECT_NAME} WebSocket API",
     "ASYNCAPI_DESCRIPTION": {{ cookiecutter.description|literal }},
 }
+# Whether /asyncapi/docs/ and /asyncapi/schema/ are served (production: off).
+ASYNCAPI_PUBLIC = env.bool("DJANGO_ASYNCAPI_PUBLIC", default=True)
 {%- if cookiecutter.use_system %}
 
 # Background jobs. Celery reads every CELERY_* setting (config/celery.py). Jobs

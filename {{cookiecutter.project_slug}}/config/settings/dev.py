@@ -1,13 +1,13 @@
 """Local development: debug pages, a throwaway secret key, localhost only."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, env_list
 
 DEBUG = True
-SECRET_KEY = env(
+SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     default="django-insecure-development-only-never-use-in-production",
 )
-ALLOWED_HOSTS = env.list(
+ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"]
 )

@@ -1,17 +1,82 @@
-"""Production: every secret and host comes from the environment."""
+"""Production: every secret and host comes from the environment.
+
+Safe by default: HTTPS only, secure cookies, HSTS. Each of those can be relaxed
+through the environment (for a first run over plain HTTP, say) without editing
+this file. ``manage.py check --deploy`` passes with the defaults.
+"""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, MIDDLEWARE, env, env_list
 
 DEBUG = False
+# Daphne only lends runserver its websockets; production runs under uvicorn.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "daphne"]
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is not set: production needs a long random secret key."
     )
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default=[])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS. A proxy in front (a load balancer, nginx, a platform's router) ends
+# TLS and says so in X-Forwarded-Proto; it must overwrite any such header a
+# client sent. Turn it off when clients reach this server directly.
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=True):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=True)
+# Browsers remember HSTS: start low, and raise it (to 31536000, a year) once
+# every page works over HTTPS.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
+)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+
+# Static files: collected at build time (``manage.py collectstatic``) and served
+# by WhiteNoise, compressed and with hashed names that browsers cache forever.
+_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
+MIDDLEWARE = [
+    *MIDDLEWARE[: _security + 1],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[_security + 1 :],
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# The AsyncAPI docs describe every socket: private unless asked for.
+ASYNCAPI_PUBLIC = env.bool("DJANGO_ASYNCAPI_PUBLIC", default=False)
+
+# Everything to standard output, where containers and process managers collect
+# it. Django's error reports leave settings and request secrets out.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {
+            "format": "{asctime} {levelname} {name}: {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        },
+    },
+    "root": {
+        "handlers": ["stdout"],
+        "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
+    },
+}

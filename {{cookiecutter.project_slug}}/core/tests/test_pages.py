@@ -6,7 +6,7 @@ from html import escape
 
 from django.apps import apps
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from core.apps import RealtimeAppConfig
@@ -78,3 +78,10 @@ def test_landing_page_names_the_project(client: Client) -> None:
     html = client.get("/").content.decode()
 
     assert escape(settings.PROJECT_NAME) in html
+
+
+def test_landing_page_hides_the_docs_when_they_are_private(client: Client) -> None:
+    with override_settings(ASYNCAPI_PUBLIC=False):
+        html = client.get("/").content.decode()
+
+    assert "/asyncapi/" not in html

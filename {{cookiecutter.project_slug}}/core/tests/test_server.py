@@ -1,0 +1,195 @@
+"""The production server, started for real: uvicorn with production settings.
+
+One server on 127.0.0.1 serves the whole module; a real HTTP client and a real
+websocket client (the ``websockets`` package) talk to it the way a browser
+behind an HTTPS proxy would.
+"""
+
+import http.client
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
+
+from core.apps import RealtimeAppConfig
+
+HOST = "127.0.0.1"
+HTTPS = {"X-Forwarded-Proto": "https"}
+FOREIGN_ORIGIN = "https://evil.example"
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    location: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+
+    @property
+    def origin(self) -> str:
+        """What a page this server sent would give as its ``Origin``."""
+        return f"http://{HOST}:{self.port}"
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
+        try:
+            connection.request("GET", path, headers=headers or {})
+            response = connection.getresponse()
+            return Response(
+                response.status, response.getheader("Location"), response.read()
+            )
+        finally:
+            connection.close()
+
+    def connect(self, path: str, origin: str) -> ClientConnection:
+        url = f"ws://{HOST}:{self.port}{path}"
+        return connect(url, origin=Origin(origin), open_timeout=5)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(
+    server: Server, process: "subprocess.Popen[bytes]", log: Path
+) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if server.get("/healthz/").status == 200:
+                return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"uvicorn did not start:\n{log.read_text()}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``uvicorn config.asgi:application`` with production settings, as deployed."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("uvicorn") / "server.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        # What the checks below rely on, whatever a .env file says.
+        "DJANGO_SECURE_SSL_REDIRECT": "true",
+        "DJANGO_SECURE_PROXY_SSL_HEADER": "true",
+        "DJANGO_ASYNCAPI_PUBLIC": "false",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        server = Server(port)
+        wait_until_up(server, process, log)
+        yield server
+        assert process.poll() is None, f"uvicorn stopped:\n{log.read_text()}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def first_socket_path() -> str | None:
+    """A real socket of this project, with a sample value for each URL parameter."""
+    for config in apps.get_app_configs():
+        if isinstance(config, RealtimeAppConfig):
+            return re.sub(r"<[^>]+>", "probe", config.socket_path)
+    return None
+
+
+def receive_until(websocket: ClientConnection, action: str) -> dict[str, object]:
+    """Read frames until one with ``action`` (a consumer may greet first)."""
+    deadline = time.monotonic() + 5
+    while True:
+        frame = json.loads(websocket.recv(timeout=max(deadline - time.monotonic(), 0)))
+        if frame.get("action") == action:
+            return dict(frame)
+
+
+def assert_refused(server: Server, path: str, origin: str) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        server.connect(path, origin).close()
+    assert refused.value.response.status_code == 403
+
+
+def test_health_probe_needs_neither_an_allowed_host_nor_https(server: Server) -> None:
+    response = server.get("/healthz/", {"Host": "container-probe"})
+
+    assert (response.status, response.body) == (200, b"ok\n")
+
+
+def test_plain_http_is_redirected_to_https(server: Server) -> None:
+    response = server.get("/", {"Host": HOST})
+
+    assert response.status == 301
+    assert response.location == f"https://{HOST}/"
+
+
+def test_asyncapi_docs_are_not_public(server: Server) -> None:
+    for path in ("/asyncapi/docs/", "/asyncapi/schema/"):
+        assert server.get(path, {"Host": HOST, **HTTPS}).status == 404, path
+
+
+def test_a_page_of_this_site_opens_a_socket(server: Server) -> None:
+    path = first_socket_path()
+    if path is None:
+        # No app, no socket: an unknown path is refused and the server goes on.
+        assert_refused(server, "/ws/no-such-socket/", server.origin)
+        assert server.get("/healthz/").status == 200
+        return
+
+    with server.connect(path, server.origin) as websocket:
+        websocket.send(json.dumps({"action": "ping"}))
+
+        assert receive_until(websocket, "pong")["action"] == "pong"
+
+
+def test_a_page_of_a_foreign_site_is_refused(server: Server) -> None:
+    assert_refused(server, first_socket_path() or "/ws/", FOREIGN_ORIGIN)
+    assert server.get("/healthz/").status == 200
