@@ -142,7 +142,9 @@ def clean_environment(**extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "REDIS_", "OPENAI_", "VIRTUAL_ENV"))
+        if not key.startswith(
+            ("DJANGO_", "REDIS_", "OPENAI_", "PLAYWRIGHT_", "VIRTUAL_ENV")
+        )
         and key not in {"DATABASE_URL", "PYTHONPATH"}
     }
     env.update(extra)
@@ -232,6 +234,18 @@ def django_report(
         result = run([bake_python, probe], project, clean_environment())
         django_reports[subset.id] = json.loads(result.stdout.splitlines()[-1])
     return django_reports[subset.id]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, for the bakes' browser tests (Playwright's own
+    download is not reachable everywhere)."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; CI must install it")
+        pytest.skip("chromium is not installed")
+    return path
 
 
 def free_port() -> int:

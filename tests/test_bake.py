@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Subset, clean_environment, post_gen, run
+from conftest import SUBSETS, Subset, clean_environment, post_gen, run
 
 SKIPPED_DIRS = {"__pycache__", ".ruff_cache", ".pytest_cache", ".mypy_cache", ".venv"}
 # GitHub Actions expressions (``${{ ... }}``) are meant to stay.
@@ -124,4 +124,24 @@ def test_generated_suite_passes(
     )
     summary = result.stdout.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary), summary
-    assert not re.search(r"skipped|xfailed|deselected", summary), summary
+    assert not re.search(r"failed|error|skipped|xfailed", summary), summary
+
+
+BROWSER_SUBSETS = [SUBSETS[0], *(subset for subset in SUBSETS if len(subset.apps) == 1)]
+
+
+@pytest.mark.parametrize("subset", BROWSER_SUBSETS, ids=lambda subset: subset.id)
+def test_browser_suite_passes(
+    project: Path, bake_python: Path, redis_url: str, chromium: str
+) -> None:
+    env = clean_environment(
+        REDIS_URL=redis_url, PLAYWRIGHT_CHROMIUM_EXECUTABLE=chromium
+    )
+    result = run(
+        [bake_python, "-m", "pytest", "-m", "e2e", "-q", "-p", "no:cacheprovider"],
+        project,
+        env,
+    )
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary), summary
+    assert not re.search(r"failed|error|skipped|xfailed", summary), summary

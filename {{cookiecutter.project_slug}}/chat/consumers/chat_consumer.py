@@ -3,7 +3,7 @@ import re
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import channel, ws_handler
 from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import PongMessage
+from chanx.messages.outgoing import ErrorMessage, PongMessage
 
 from chat.messages import NewChatMessage
 
@@ -12,6 +12,7 @@ ROOM_NAME = re.compile(r"[A-Za-z0-9_.-]{1,80}")
 
 # Close code for a room name the server will not use (4000-4999 are the app's).
 CLOSE_INVALID_ROOM = 4400
+INVALID_ROOM = "Room names are 1-80 letters, digits, '-', '_' or '.'."
 
 
 @channel(
@@ -25,10 +26,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def post_authentication(self) -> None:
         room_name = self.url_params["room_name"]
         if not ROOM_NAME.fullmatch(room_name):
-            await self.close(
-                code=CLOSE_INVALID_ROOM,
-                reason="Room names are 1-80 letters, digits, '-', '_' or '.'.",
-            )
+            # Not every server passes a close reason on, so say it first.
+            await self.send_message(ErrorMessage(payload={"detail": INVALID_ROOM}))
+            await self.close(code=CLOSE_INVALID_ROOM, reason=INVALID_ROOM)
             return
         # Valid names are already safe group names; the prefix keeps rooms
         # apart from other apps' groups without merging two different rooms.

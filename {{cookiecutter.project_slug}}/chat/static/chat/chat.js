@@ -36,12 +36,11 @@
     if (message.action === "new_chat_message") {
       addEntry("", message.payload.name, message.payload.message);
     } else if (message.action === "error") {
-      addEntry("error", "", `Not sent: ${describeError(message.payload)}`);
+      addEntry("error", "", describeError(message.payload));
     }
   }
 
-  joinForm.addEventListener("submit", (event) => {
-    event.preventDefault();
+  function join() {
     const room = roomInput.value.trim();
     if (socket) {
       socket.close();
@@ -55,6 +54,11 @@
       onOpen: () => addEntry("note", "", `Joined ${room}.`),
       onStateChange: (state) => setCanSend(state === "open"),
     });
+  }
+
+  joinForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    join();
   });
 
   sendForm.addEventListener("submit", (event) => {
@@ -75,4 +79,6 @@
       messageInput.focus();
     }
   });
+
+  join();
 })();

@@ -82,6 +82,7 @@ class LiveSocket {
   close() {
     this.closedOnPurpose = true;
     this.statusElement = null;
+    this.onOpen = () => {};
     this.onMessage = () => {};
     this.onStateChange = () => {};
     this.socket.close();

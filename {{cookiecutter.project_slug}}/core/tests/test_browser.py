@@ -1,0 +1,48 @@
+"""The landing page in a real browser: each app link opens a working page."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.apps import apps
+from playwright.sync_api import Page, expect
+
+from core.apps import RealtimeAppConfig
+from core.tests.browser import live_server
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    with live_server() as url:
+        yield url
+
+
+def test_landing_page_links_each_app_to_a_working_page(
+    page: Page, server_url: str
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    names = [
+        config.verbose_name
+        for config in apps.get_app_configs()
+        if isinstance(config, RealtimeAppConfig)
+    ]
+
+    page.goto(server_url)
+    cards = page.locator(".card h2 a")
+    expect(cards).to_have_text(names)
+
+    for name in names:
+        page.goto(server_url)
+        page.locator(".card h2 a", has_text=name).click()
+        expect(page.locator("h1")).to_have_text(name)
+        expect(page.locator("#status")).to_have_attribute("data-state", "open")
+    assert errors == []
+
+
+def test_docs_link_opens_the_asyncapi_docs(page: Page, server_url: str) -> None:
+    page.goto(server_url)
+    page.locator(".docs-link a", has_text="AsyncAPI docs").click()
+
+    expect(page).to_have_url(f"{server_url}/asyncapi/docs/")
