@@ -9,6 +9,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Completion frames tell a test communicator when a handler has finished.
 CHANX = {**CHANX, "SEND_COMPLETION": True}
+{%- if cookiecutter.use_assistants %}
+
+# No test reaches a real AI provider, whatever .env holds: tests patch the
+# service or point it at a local fake, and errors surface without retries.
+OPENAI_API_KEY = ""
+OPENAI_BASE_URL = ""
+OPENAI_MAX_RETRIES = 0
+{%- endif %}
 {%- if cookiecutter.use_system %}
 
 # No job reaches Redis from a test, even one started without the test worker
