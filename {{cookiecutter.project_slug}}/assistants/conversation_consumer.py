@@ -37,8 +37,8 @@ def next_token(tokens: Iterator[str]) -> str | None:
     return next(tokens, None)
 
 
-# Each token is awaited in a worker thread: a slow provider (or a blocking
-# fake) never stalls the event loop that serves every other socket.
+# Each token is awaited in a thread from the loop's pool: a slow provider (or
+# a blocking fake) never stalls the event loop that serves every other socket.
 pull_token = sync_to_async(next_token, thread_sensitive=False)
 
 

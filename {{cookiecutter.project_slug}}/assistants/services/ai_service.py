@@ -1,4 +1,4 @@
-"""The assistant's model: OpenAI, or any server that speaks its chat API."""
+"""The assistant's model: OpenAI, or any server that speaks its API."""
 
 from collections.abc import Generator, Sequence
 from typing import Literal, TypedDict
@@ -9,18 +9,18 @@ from openai.types.chat import ChatCompletionMessageParam
 
 
 class ConversationMessage(TypedDict):
-    """One turn of a conversation, in the shape the chat API takes."""
+    """One turn of a conversation, in the shape OpenAI's API takes."""
 
     role: Literal["user", "assistant"]
     content: str
 
 
 class OpenAIService:
-    """Streams chat completions, configured by the ``OPENAI_*`` settings.
+    """Streams completions, configured by the ``OPENAI_*`` settings.
 
     The client is synchronous on purpose: the consumer pulls each token in a
-    worker thread, so the event loop never waits on the network, and tests can
-    stand in a plain iterator for the stream.
+    thread of its own, so the event loop never waits on the network, and
+    tests can stand in a plain iterator for the stream.
     """
 
     def __init__(self) -> None:
@@ -42,11 +42,11 @@ class OpenAIService:
         """Yield the answer to ``message``, given the turns before it.
 
         A generator, so the request is only made when the first token is
-        pulled (in the caller's worker thread), and closing it early closes
+        pulled (in the caller's thread), and closing it early closes
         the HTTP response. Chunks without text (the role, the finish reason,
         usage) yield nothing.
         """
-        messages = [as_chat_param(turn) for turn in history]
+        messages = [as_message_param(turn) for turn in history]
         messages.append({"role": "user", "content": message})
         with self.client.chat.completions.create(
             model=self.model, messages=messages, stream=True
@@ -56,7 +56,7 @@ class OpenAIService:
                     yield chunk.choices[0].delta.content
 
 
-def as_chat_param(turn: ConversationMessage) -> ChatCompletionMessageParam:
+def as_message_param(turn: ConversationMessage) -> ChatCompletionMessageParam:
     """The SDK types each role separately; build the one that fits."""
     if turn["role"] == "assistant":
         return {"role": "assistant", "content": turn["content"]}

@@ -1,4 +1,4 @@
-"""An OpenAI-compatible chat endpoint on 127.0.0.1, so tests never touch the network."""
+"""An OpenAI-compatible endpoint on 127.0.0.1, so tests never touch the network."""
 
 import json
 import threading
@@ -9,7 +9,7 @@ from typing import Any, Self
 
 
 def chunk(content: str | None = None, **delta: Any) -> dict[str, Any]:
-    """One streamed ``chat.completion.chunk`` carrying ``content``."""
+    """One streamed completion chunk carrying ``content``."""
     if content is not None:
         delta["content"] = content
     return {
