@@ -34,11 +34,14 @@ class FakeOpenAI:
     """Serves every POST with ``events`` as server-sent events, then ``[DONE]``.
 
     With a ``status`` other than 200 it answers with that status and an
-    OpenAI-style error body instead.
+    OpenAI-style error body instead. With ``pause_after`` set, it sends that
+    many events, then waits for ``resume`` before the rest: a slow provider.
     """
 
     events: list[dict[str, Any]] = field(default_factory=list)
     status: int = 200
+    pause_after: int | None = None
+    resume: threading.Event = field(default_factory=threading.Event)
     requests: list[RecordedRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -86,7 +89,9 @@ class FakeOpenAI:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                for event in fake.events:
+                for index, event in enumerate(fake.events):
+                    if index == fake.pause_after:
+                        fake.resume.wait(timeout=10)
                     self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
                     self.wfile.flush()
                 self.wfile.write(b"data: [DONE]\n\n")
