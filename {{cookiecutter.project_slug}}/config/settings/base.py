@@ -106,11 +106,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # A socket waits for its messages with a 5 s blocking pop, and
-                # redis-py gives up reading after 5 s unless told otherwise: an
-                # idle socket would die. A longer timeout still catches dead
-                # connections. A ?socket_timeout= in REDIS_URL overrides it.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+                # No read timeout, as before redis-py 8: a socket waits for its
+                # messages with a blocking pop that ends after 5 s by itself,
+                # and redis-py's default 5 s timeout would kill idle sockets.
+                # On Python 3.11 a read timeout can also turn a closing
+                # socket's cancellation into an error, or a hang.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
             },
         },
     }

@@ -1,6 +1,7 @@
 import asyncio
 import logging
 import uuid
+from typing import Any
 
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import channel, event_handler, ws_handler
@@ -37,6 +38,20 @@ class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification])
 
     # Joined on connect; chanx copies the list for each connection.
     groups = ["system"]  # noqa: RUF012
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Held from a job's arrival until its reply is sent: a quick job's
+        # result, which may come back before that, waits for it.
+        self._queueing = asyncio.Lock()
+
+    async def handle_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        """Handle a frame; a job's whole reply goes out before its result."""
+        if content.get(self.discriminator_field) != "system_message":
+            await super().handle_json(content, **kwargs)
+            return
+        async with self._queueing:
+            await super().handle_json(content, **kwargs)
 
     @ws_handler(summary="Check that the connection is alive")
     async def handle_ping(self, _message: PingMessage) -> PongMessage:
@@ -79,7 +94,8 @@ class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification])
 
     @event_handler(summary="Forward a job's result to the client that queued it")
     async def handle_job_result(self, event: JobResult) -> JobResult:
-        return event
+        async with self._queueing:
+            return event
 
     @event_handler(summary="Forward a notice to the client")
     async def handle_system_notification(

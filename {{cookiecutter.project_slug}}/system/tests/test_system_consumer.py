@@ -1,6 +1,7 @@
 """The system socket: jobs go to a real Celery worker and come back here."""
 
 import re
+import time
 import uuid
 from typing import cast
 from unittest.mock import patch
@@ -14,6 +15,7 @@ from chanx.messages.outgoing import ErrorMessage, PongMessage
 
 from system.consumers.system_consumer import SystemConsumer
 from system.messages import JobQueued, JobResult, SystemMessage, TaskPayload
+from system.tasks import TASK_FUNCTIONS, send_result
 
 JOB_ID = re.compile(r"\(ID: ([0-9a-f-]{36})\)")
 
@@ -165,6 +167,26 @@ class TaskResultTestCase(JobTestCase):
         await self.run_job("translate", "hello")
 
         assert await bystander.receive_nothing()
+
+
+class JobDoneBeforeItsPublishReturns:
+    """A job whose result is sent while it is still being queued."""
+
+    def apply_async(self, args: tuple[str, str, str], task_id: str) -> None:
+        job_id, content, channel_name = args
+        send_result(channel_name, f"Already done: {content}")
+        time.sleep(0.1)
+
+
+class ReplyOrderTestCase(JobTestCase):
+    async def test_a_result_never_overtakes_its_acknowledgment(self) -> None:
+        await self.auth_communicator.connect()
+
+        with patch.dict(TASK_FUNCTIONS, {"default": JobDoneBeforeItsPublishReturns()}):
+            queued, result = await self.run_job("default", "quick")
+
+        assert queued.payload.startswith("Job queued: default")
+        assert result.payload == "Already done: quick"
 
 
 class FailingTaskTestCase(JobTestCase):
