@@ -18,19 +18,20 @@ from django.test import override_settings
 from system.management.commands import devserver
 from system.management.commands.devserver import Command
 
-# Says it is up, then runs until interrupted, and says so.
+# Says it is up, then runs until asked to stop, and says so.
 GRACEFUL = (
-    "import time\n"
+    "import signal, sys, time\n"
+    "def stop(*_):\n"
+    "    print('stopped', flush=True)\n"
+    "    sys.exit(0)\n"
+    "signal.signal(signal.SIGTERM, stop)\n"
     "print('up', flush=True)\n"
-    "try:\n"
-    "    time.sleep(60)\n"
-    "except KeyboardInterrupt:\n"
-    "    print('interrupted', flush=True)\n"
+    "time.sleep(60)\n"
 )
-# Says it is up once Ctrl+C can no longer stop it.
+# Says it is up once it can no longer be asked to stop.
 STUBBORN = (
     "import signal, time\n"
-    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
     "print('up', flush=True)\n"
     "time.sleep(60)\n"
 )
@@ -112,20 +113,20 @@ def test_when_one_program_exits_the_other_is_stopped_too(
     run.assert_all_gone()
 
 
-def test_ctrl_c_interrupts_both_programs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_stops_both_programs(monkeypatch: pytest.MonkeyPatch) -> None:
     run = Run(monkeypatch, worker=GRACEFUL, server=GRACEFUL)
     run.interrupt_once_up()
 
     error = run()
 
     assert error is None
-    assert "[worker] interrupted" in run.output
-    assert "[server] interrupted" in run.output
+    assert "[worker] stopped" in run.output
+    assert "[server] stopped" in run.output
     assert run.output.rstrip().endswith("Stopped.")
     run.assert_all_gone()
 
 
-def test_a_program_that_ignores_ctrl_c_is_killed(
+def test_a_program_that_will_not_stop_is_killed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(devserver, "STOP_TIMEOUT", 0.2)
@@ -134,7 +135,7 @@ def test_a_program_that_ignores_ctrl_c_is_killed(
 
     run()
 
-    assert "[worker] interrupted" in run.output
+    assert "[worker] stopped" in run.output
     assert run.processes[1].returncode == -signal.SIGKILL
     run.assert_all_gone()
 

@@ -173,7 +173,7 @@ class JobDoneBeforeItsPublishReturns:
     """A job whose result is sent while it is still being queued."""
 
     def apply_async(self, args: tuple[str, str, str], task_id: str) -> None:
-        job_id, content, channel_name = args
+        _, content, channel_name = args
         send_result(channel_name, f"Already done: {content}")
         time.sleep(0.1)
 

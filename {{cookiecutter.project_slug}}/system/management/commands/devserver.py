@@ -124,9 +124,13 @@ class Command(BaseCommand):
             time.sleep(0.1)
 
     def stop(self, children: dict[str, subprocess.Popen[str]]) -> None:
-        """Interrupt every program as Ctrl+C would, then kill what lingers."""
+        """Ask every program to stop, then kill what lingers.
+
+        SIGTERM, which Celery and runserver both take as a clean shutdown, and
+        which, unlike SIGINT, a program started in the background still gets.
+        """
         for process in children.values():
-            signal_group(process, signal.SIGINT)
+            signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
         for process in children.values():
             try:
