@@ -8,9 +8,17 @@ import pytest
 from celery import Celery
 from celery.worker import WorkController
 from celery.worker import state as worker_state
+{%- endif %}
 
-# Celery's own pytest fixtures; they ship with celery, no extra is needed.
-pytest_plugins = ("celery.contrib.pytest",)
+pytest_plugins = [
+    # A live server and headless Chromium for the browser tests (pytest -m e2e).
+    "core.tests.browser",
+    {%- if cookiecutter.use_system %}
+    # Celery's own fixtures; they ship with celery, no extra is needed.
+    "celery.contrib.pytest",
+    {%- endif %}
+]
+{%- if cookiecutter.use_system %}
 
 
 @pytest.fixture(scope="session")

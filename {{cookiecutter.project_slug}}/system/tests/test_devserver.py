@@ -129,7 +129,7 @@ def test_ctrl_c_stops_both_programs(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_program_that_will_not_stop_is_killed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(devserver, "STOP_TIMEOUT", 0.2)
+    monkeypatch.setattr(devserver, "STOP_TIMEOUT", 0.1)
     run = Run(monkeypatch, worker=GRACEFUL, server=STUBBORN)
     run.interrupt_once_up()
 

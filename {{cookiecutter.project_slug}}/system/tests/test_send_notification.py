@@ -5,8 +5,10 @@ from io import StringIO
 from typing import cast
 
 import pytest
-from chanx.channels.testing import WebsocketTestCase
+from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from chanx.constants import EVENT_ACTION_COMPLETE
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import PongMessage
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
@@ -25,10 +27,20 @@ class SendNotificationTestCase(WebsocketTestCase):
     consumer = SystemConsumer
     ws_path = "/ws/system/"
 
+    async def connect(self, communicator: DjangoWebsocketCommunicator) -> None:
+        """Connect, and wait until the consumer has joined its group.
+
+        chanx accepts the socket before it joins the group; the consumer takes
+        the next frame only after that, so its answer to a ping means joined.
+        """
+        await communicator.connect()
+        await communicator.send_message(PingMessage())
+        assert await communicator.receive_all_messages() == [PongMessage()]
+
     async def test_every_connected_client_gets_the_notice(self) -> None:
-        await self.auth_communicator.connect()
+        await self.connect(self.auth_communicator)
         other = self.create_communicator()
-        await other.connect()
+        await self.connect(other)
 
         output = await asyncio.to_thread(send_notification, "Maintenance at noon")
 
@@ -40,7 +52,7 @@ class SendNotificationTestCase(WebsocketTestCase):
         assert "Sent notice 1 of 1" in output
 
     async def test_repeat_sends_the_notice_again(self) -> None:
-        await self.auth_communicator.connect()
+        await self.connect(self.auth_communicator)
 
         await asyncio.to_thread(
             send_notification, "Restarting", "--repeat", "3", "--interval", "0"

@@ -175,7 +175,7 @@ class JobDoneBeforeItsPublishReturns:
     def apply_async(self, args: tuple[str, str, str], task_id: str) -> None:
         _, content, channel_name = args
         send_result(channel_name, f"Already done: {content}")
-        time.sleep(0.1)
+        time.sleep(0.05)
 
 
 class ReplyOrderTestCase(JobTestCase):
