@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,7 +39,7 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -
 
 
 @contextmanager
-def live_server(**environment: str) -> Iterator[str]:
+def live_server(**environment: str) -> Generator[str, None, None]:
     """Run ``manage.py runserver`` on a free local port; yield its base URL.
 
     The server is a separate process, as it is for a user: the page, its

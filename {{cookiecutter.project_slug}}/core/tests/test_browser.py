@@ -24,7 +24,7 @@ def test_landing_page_links_each_app_to_a_working_page(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     names = [
-        config.verbose_name
+        str(config.verbose_name)
         for config in apps.get_app_configs()
         if isinstance(config, RealtimeAppConfig)
     ]
