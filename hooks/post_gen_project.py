@@ -33,7 +33,9 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
     "chat": OptionalApp(
         answer="use_chat",
         paths=("chat",),
-        traces=(r"(?i)\bchat",),
+        # The OpenAI SDK's own names (client.chat.completions, chatcmpl-…,
+        # /v1/chat/completions) are not this app.
+        traces=(r"(?i)(?<![\w.])chat(?!cmpl|\.completion|completion|/completions)",),
     ),
     "assistants": OptionalApp(
         answer="use_assistants",
