@@ -1,0 +1,416 @@
+"""What a bake ships for a team and a deployment: production settings, type
+checks, the Docker files, the CI workflow and the pre-commit hooks.
+
+No Docker engine runs here, and no GitHub runner: the Dockerfile, compose.yaml
+and the workflow are parsed, and every service, command, module and path they
+name is checked against the bake.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shlex
+import shutil
+import subprocess
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import Subset, clean_environment, run
+
+PRODUCTION = "config.settings.production"
+REQUIRED_PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": PRODUCTION,
+    "DJANGO_ALLOWED_HOSTS": "example.com",
+}
+SETTINGS_VARIABLE = re.compile(r"\benv(?:\.\w+|_list)?\(\s*\"([A-Z][A-Z0-9_]*)\"")
+README_VARIABLE_ROW = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \|", re.MULTILINE)
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    return clean_environment(
+        **REQUIRED_PRODUCTION_ENV, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **extra
+    )
+
+
+def module_path(project: Path, dotted: str) -> Path:
+    """The file of a module of the bake, given its dotted name."""
+    base = project.joinpath(*dotted.split("."))
+    package = base / "__init__.py"
+    return package if package.exists() else base.with_suffix(".py")
+
+
+def assert_module_exists(project: Path, dotted: str) -> None:
+    assert module_path(project, dotted).is_file(), f"no module {dotted} in the bake"
+
+
+def assert_app_target(project: Path, target: str) -> None:
+    """``module:attribute`` names a module of the bake that defines the attribute."""
+    module, _, attribute = target.partition(":")
+    assert_module_exists(project, module)
+    source = module_path(project, module).read_text()
+    assert re.search(rf"^{attribute}\s*[:=]", source, re.MULTILINE), target
+
+
+# --- production settings ------------------------------------------------------
+
+
+def test_deploy_check_is_clean(project: Path, bake_python: Path) -> None:
+    run(
+        [bake_python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        project,
+        production_env(),
+    )
+
+
+def test_production_without_a_secret_key_stops_with_one_clear_line(
+    project: Path, bake_python: Path
+) -> None:
+    result = subprocess.run(
+        [bake_python, "manage.py", "check"],
+        cwd=project,
+        env=clean_environment(**REQUIRED_PRODUCTION_ENV),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "DJANGO_SECRET_KEY is not set" in last_line, result.stderr
+
+
+# --- type checks --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("checker", ["mypy", "pyright"])
+def test_type_checks_pass(
+    project: Path, bake_python: Path, checker: str, tmp_path: Path
+) -> None:
+    """The bake's own mypy and pyright configuration, on the whole bake."""
+    if checker == "mypy":
+        command = [bake_python, "-m", "mypy", "--cache-dir", tmp_path, "."]
+    else:
+        command = [bake_python.parent / "pyright", "--pythonpath", bake_python]
+    run(command, project, clean_environment())
+
+
+def test_type_checkers_are_configured(project: Path, subset: Subset) -> None:
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["mypy"]["strict"] is True
+    assert pyproject["tool"]["pyright"]["typeCheckingMode"] in {"standard", "strict"}
+    dev = " ".join(pyproject["dependency-groups"]["dev"])
+    for tool in ("mypy", "django-stubs", "pyright", "types-channels"):
+        assert tool in dev, tool
+    assert ("celery-types" in dev) == ("system" in subset.apps)
+
+
+# --- Dockerfile ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    arguments: str
+    stage: int
+
+
+def dockerfile_instructions(text: str) -> list[Instruction]:
+    """The Dockerfile's instructions, continuation lines joined, comments gone."""
+    instructions: list[Instruction] = []
+    stage = -1
+    pending = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1].strip() + " "
+            continue
+        keyword, _, arguments = (pending + stripped).partition(" ")
+        pending = ""
+        if keyword.upper() == "FROM":
+            stage += 1
+        instructions.append(Instruction(keyword.upper(), arguments.strip(), stage))
+    assert not pending, "the last instruction ends with a continuation"
+    return instructions
+
+
+def command_words(arguments: str) -> list[str]:
+    """An exec-form (JSON) or shell-form command as a list of words."""
+    if arguments.startswith("["):
+        words = json.loads(arguments)
+        assert all(isinstance(word, str) for word in words), arguments
+        return list(words)
+    return shlex.split(arguments)
+
+
+def split_flags(arguments: str) -> tuple[dict[str, str], list[str]]:
+    """``--name=value`` flags, then the other words."""
+    flags: dict[str, str] = {}
+    words = shlex.split(arguments)
+    while words and words[0].startswith("--"):
+        name, _, value = words.pop(0)[2:].partition("=")
+        flags[name] = value
+    return flags, words
+
+
+@pytest.fixture
+def dockerfile(project: Path) -> list[Instruction]:
+    return dockerfile_instructions((project / "Dockerfile").read_text())
+
+
+def test_dockerfile_is_multi_stage_and_built_with_uv(
+    project: Path, dockerfile: list[Instruction]
+) -> None:
+    stages = [
+        shlex.split(step.arguments) for step in dockerfile if step.keyword == "FROM"
+    ]
+    assert len(stages) >= 2
+    names = set()
+    for words in stages:
+        assert len(words) == 3 and words[1].upper() == "AS", words
+        names.add(words[2])
+    runs = [step for step in dockerfile if step.keyword == "RUN"]
+    assert any("uv sync" in step.arguments for step in runs)
+    assert all(
+        "--no-dev" in step.arguments for step in runs if "uv sync" in step.arguments
+    )
+    for step in dockerfile:
+        if step.keyword != "COPY":
+            continue
+        flags, words = split_flags(step.arguments)
+        sources = words[:-1]
+        assert sources and words[-1], step.arguments
+        if "from" in flags:
+            # Another stage, or an image such as uv's.
+            assert flags["from"] in names or "/" in flags["from"], step.arguments
+            continue
+        for source in sources:
+            if any(char in source for char in "*?["):
+                continue  # optional files, e.g. uv.lock before the first `uv lock`
+            assert (project / source).exists(), f"COPY names missing {source}"
+
+
+def test_dockerfile_runs_as_a_user_with_a_health_check(
+    project: Path, dockerfile: list[Instruction]
+) -> None:
+    final = dockerfile[-1].stage
+    last_stage = [step for step in dockerfile if step.stage == final]
+    users = [step.arguments for step in last_stage if step.keyword == "USER"]
+    assert users and users[-1].split(":")[0] not in {"root", "0"}, users
+
+    checks = [step.arguments for step in last_stage if step.keyword == "HEALTHCHECK"]
+    assert len(checks) == 1
+    _, _, probe = checks[0].partition("CMD ")
+    probe_url = re.search(r"https?://[^'\"\s]+", probe)
+    assert probe_url, probe
+    health = (project / "core" / "health.py").read_text()
+    path = re.search(r"HEALTH_PATH = \"([^\"]+)\"", health)
+    assert path and probe_url.group().endswith(path.group(1)), probe
+
+
+def test_dockerfile_collects_static_files_and_serves_the_asgi_app(
+    project: Path, dockerfile: list[Instruction]
+) -> None:
+    collect = [
+        step.arguments
+        for step in dockerfile
+        if step.keyword == "RUN" and "collectstatic" in step.arguments
+    ]
+    assert len(collect) == 1
+    words = shlex.split(collect[0])
+    assert (project / words[words.index("collectstatic") - 1]).name == "manage.py"
+    assert (project / "manage.py").is_file()
+    assert_module_exists(project, words[words.index("--settings") + 1])
+
+    env = " ".join(step.arguments for step in dockerfile if step.keyword == "ENV")
+    settings = re.search(r"DJANGO_SETTINGS_MODULE=(\S+)", env)
+    assert settings and settings.group(1) == PRODUCTION
+    assert_module_exists(project, PRODUCTION)
+
+    commands = [step.arguments for step in dockerfile if step.keyword == "CMD"]
+    server = command_words(commands[-1])
+    assert server[0] == "uvicorn", server
+    assert_app_target(project, server[1])
+    assert "uvicorn" in (project / "pyproject.toml").read_text()
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out(project: Path) -> None:
+    ignored = (project / ".dockerignore").read_text().splitlines()
+    for entry in (".env", ".venv", ".git", "db.sqlite3", "staticfiles"):
+        assert entry in ignored, entry
+
+
+# --- compose.yaml -------------------------------------------------------------
+
+
+@pytest.fixture
+def compose(project: Path) -> dict[str, Any]:
+    document = yaml.safe_load((project / "compose.yaml").read_text())
+    assert isinstance(document, dict)
+    return document
+
+
+def test_compose_runs_redis_the_web_server_and_the_worker_with_system(
+    project: Path, subset: Subset, compose: dict[str, Any]
+) -> None:
+    services = compose["services"]
+    expected = {"redis", "migrate", "web"} | (
+        {"worker"} if "system" in subset.apps else set()
+    )
+    assert set(services) == expected
+
+    assert services["redis"]["image"].startswith("redis:")
+    for name in expected - {"redis"}:
+        service = services[name]
+        assert (project / service["build"] / "Dockerfile").is_file(), name
+        environment = service["environment"]
+        assert environment["DJANGO_SETTINGS_MODULE"] == PRODUCTION
+        assert_module_exists(project, environment["DJANGO_SETTINGS_MODULE"])
+        assert environment["REDIS_URL"].startswith("redis://redis:"), name
+        assert "${DJANGO_SECRET_KEY:?" in environment["DJANGO_SECRET_KEY"]
+
+    migrate = services["migrate"]["command"]
+    assert migrate[:3] == ["python", "manage.py", "migrate"]
+    assert (project / "manage.py").is_file()
+
+    web = services["web"]
+    assert "command" not in web  # the image's uvicorn command
+    assert any(str(port).endswith(":8000") for port in web["ports"])
+    assert web["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+    if "system" in subset.apps:
+        worker = services["worker"]["command"]
+        assert worker[:4] == ["celery", "-A", "config", "worker"]
+        assert_module_exists(project, "config.celery")
+        assert "celery" in (project / "pyproject.toml").read_text()
+
+
+# --- environment variables ----------------------------------------------------
+
+
+def environment_variables(project: Path, compose: dict[str, Any]) -> set[str]:
+    """Every variable the settings, the image and the Compose file read."""
+    names = set()
+    for settings in (project / "config" / "settings").glob("*.py"):
+        names.update(SETTINGS_VARIABLE.findall(settings.read_text()))
+    compose_text = (project / "compose.yaml").read_text()
+    names.update(re.findall(r"(?<!\$)\$\{(\w+)", compose_text))
+    for service in compose["services"].values():
+        names.update(service.get("environment", {}))
+    dockerfile = (project / "Dockerfile").read_text()
+    names.update(re.findall(r"^\s*(?:ENV\s+)?([A-Z][A-Z0-9_]+)=", dockerfile, re.M))
+    return (
+        names
+        - {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
+        - {name for name in names if name.startswith("UV_")}
+    )
+
+
+def test_every_environment_variable_is_documented(
+    project: Path, compose: dict[str, Any]
+) -> None:
+    names = environment_variables(project, compose)
+    assert {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "REDIS_URL"} <= names
+
+    readme_table = set(README_VARIABLE_ROW.findall((project / "README.md").read_text()))
+    example = (project / ".env.example").read_text()
+    assert not names - readme_table, "missing from the README's table"
+    undocumented = {name for name in names if f"# {name}=" not in example}
+    assert not undocumented, "missing from .env.example"
+
+
+# --- CI workflow --------------------------------------------------------------
+
+
+def readme_checks(project: Path) -> list[str]:
+    """The commands of the first code block of the README's Checks section."""
+    readme = (project / "README.md").read_text()
+    section = re.search(r"^## Checks\n(.*?)(?=^## |\Z)", readme, re.M | re.S)
+    assert section, "the README has no Checks section"
+    block = re.search(r"```bash\n(.*?)```", section.group(1), re.S)
+    assert block
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def workflow_steps(
+    workflow: dict[str, Any],
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            yield job, step
+
+
+def test_ci_runs_the_readme_checks_against_redis(project: Path) -> None:
+    workflow = yaml.safe_load(
+        (project / ".github" / "workflows" / "ci.yml").read_text()
+    )
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
+    assert {"push", "pull_request"} <= set(triggers)
+
+    commands = [
+        step["run"].strip() for _, step in workflow_steps(workflow) if "run" in step
+    ]
+    assert commands == readme_checks(project)
+    for expected in (
+        "uv sync",
+        "uv run ruff check .",
+        "uv run ruff format --check .",
+        "uv run mypy .",
+        "uv run pyright",
+        "uv run pytest",
+    ):
+        assert expected in commands, expected
+    actions = [step.get("uses", "") for _, step in workflow_steps(workflow)]
+    assert any(action.startswith("astral-sh/setup-uv@") for action in actions)
+
+    for job in workflow["jobs"].values():
+        if any("pytest" in step.get("run", "") for step in job["steps"]):
+            images = [service["image"] for service in job["services"].values()]
+            assert any(image.startswith("redis:") for image in images)
+            env = {**workflow.get("env", {}), **job.get("env", {})}
+            assert env["REDIS_URL"].startswith("redis://127.0.0.1:6379")
+
+
+# --- pre-commit ---------------------------------------------------------------
+
+
+def test_pre_commit_passes_on_a_fresh_bake(
+    project: Path, bake_python: Path, tmp_path: Path
+) -> None:
+    """``pre-commit run --all-files`` in a fresh git repository of the bake.
+
+    Hooks run the bake's tools through ``uv run``; here uv uses the shared
+    environment as it is instead of syncing one for the copy.
+    """
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    assert {repo["repo"] for repo in config["repos"]} == {"local"}
+    assert {"ruff-check", "ruff-format", "end-of-file-fixer"} <= {
+        h["id"] for h in hooks
+    }
+    for hook in hooks:
+        assert hook["entry"].startswith("uv run "), hook["id"]
+
+    copy = tmp_path / project.name
+    shutil.copytree(project, copy)
+    git = shutil.which("git")
+    assert git, "git is needed to run pre-commit"
+    env = clean_environment(
+        UV_NO_SYNC="1",
+        UV_PROJECT_ENVIRONMENT=str(bake_python.parent.parent),
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+    )
+    run([git, "init", "--quiet"], copy, env)
+    run([git, "add", "--all"], copy, env)
+    run([bake_python, "-m", "pre_commit", "run", "--all-files"], copy, env)
+    status = run([git, "status", "--porcelain"], copy, env).stdout
+    assert not [line for line in status.splitlines() if not line.startswith("A ")]
