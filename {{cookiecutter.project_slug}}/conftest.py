@@ -3,12 +3,15 @@
 
 from collections.abc import Iterator
 from typing import Any
+{%- endif %}
 
 import pytest
+{%- if cookiecutter.use_system %}
 from celery import Celery
 from celery.worker import WorkController
 from celery.worker import state as worker_state
 {%- endif %}
+from channels.layers import get_channel_layer
 
 pytest_plugins = [
     # A live server and headless Chromium for the browser tests (pytest -m e2e).
@@ -18,6 +21,16 @@ pytest_plugins = [
     "celery.contrib.pytest",
     {%- endif %}
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def channel_layer_loaded() -> None:
+    """Load the channel layer before any test connects a socket.
+
+    The first connect would otherwise import it, and Redis' client is big: on
+    a busy machine that alone can outlast a test's one-second connect timeout.
+    """
+    get_channel_layer()
 {%- if cookiecutter.use_system %}
 
 
