@@ -15,6 +15,8 @@ from system.tasks import TASK_FUNCTIONS
 
 logger = logging.getLogger(__name__)
 
+QUEUE_ACTION = SystemMessage.model_fields["action"].default
+
 NO_BROKER = (
     "Background jobs are off: REDIS_URL is not set, so no worker can receive "
     "them. Set REDIS_URL and start a worker."
@@ -47,7 +49,7 @@ class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification])
 
     async def handle_json(self, content: dict[str, Any], **kwargs: Any) -> None:
         """Handle a frame; a job's whole reply goes out before its result."""
-        if content.get(self.discriminator_field) != "system_message":
+        if content.get(self.discriminator_field) != QUEUE_ACTION:
             await super().handle_json(content, **kwargs)
             return
         async with self._queueing:
