@@ -1,4 +1,5 @@
 import re
+from typing import Any
 
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import channel, ws_handler
@@ -23,16 +24,21 @@ INVALID_ROOM = "Room names are 1-80 letters, digits, '-', '_' or '.'."
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """One member's connection to the room named in the URL."""
 
-    async def post_authentication(self) -> None:
+    async def websocket_connect(self, message: Any) -> None:
         room_name = self.url_params["room_name"]
-        if not ROOM_NAME.fullmatch(room_name):
+        if ROOM_NAME.fullmatch(room_name):
+            # Join before the handshake completes, so a connected client is
+            # already in the room and hears every message sent after. Valid
+            # names are safe group names; the prefix keeps rooms apart from
+            # other apps' groups without merging two different rooms.
+            await self.join_group(f"chat.{room_name}")
+        await super().websocket_connect(message)
+
+    async def post_authentication(self) -> None:
+        if not ROOM_NAME.fullmatch(self.url_params["room_name"]):
             # Not every server passes a close reason on, so say it first.
             await self.send_message(ErrorMessage(payload={"detail": INVALID_ROOM}))
             await self.close(code=CLOSE_INVALID_ROOM, reason=INVALID_ROOM)
-            return
-        # Valid names are already safe group names; the prefix keeps rooms
-        # apart from other apps' groups without merging two different rooms.
-        await self.join_group(f"chat.{room_name}")
 
     @ws_handler(summary="Check that the connection is alive")
     async def handle_ping(self, _message: PingMessage) -> PongMessage:
