@@ -10,7 +10,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from core.apps import RealtimeAppConfig
+from core.tests.processes import free_port, stop
 
 HOST = "127.0.0.1"
 HTTPS = {"X-Forwarded-Proto": "https"}
@@ -62,12 +62,6 @@ class Server:
     def connect(self, path: str, origin: str) -> ClientConnection:
         url = f"ws://{HOST}:{self.port}{path}"
         return connect(url, origin=Origin(origin), open_timeout=5)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until_up(
@@ -126,12 +120,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
         assert process.poll() is None, f"uvicorn stopped:\n{log.read_text()}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     assert "Traceback" not in log.read_text(), log.read_text()
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from core.tests.browser import live_server
+from core.tests.processes import stop
 
 pytestmark = pytest.mark.e2e
 
@@ -49,12 +50,7 @@ def worker() -> Iterator[None]:
     try:
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def open_system_page(page: Page, server_url: str) -> None:
