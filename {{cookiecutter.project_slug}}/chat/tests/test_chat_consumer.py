@@ -13,6 +13,7 @@ from chat.consumers.chat_consumer import (
     ChatConsumer,
 )
 from chat.messages import ChatMessagePayload, NewChatMessage
+from core.tests.sockets import BadFrameChecks
 
 
 class ChatConsumerTestCase(WebsocketTestCase):
@@ -88,36 +89,11 @@ class ChatConsumerTestCase(WebsocketTestCase):
         assert connected
 
 
-class ChatConsumerBadInputTestCase(WebsocketTestCase):
+class ChatConsumerBadInputTestCase(BadFrameChecks, WebsocketTestCase):
     """Bad frames get chanx's error message and the socket stays usable."""
 
     consumer = ChatConsumer
     ws_path = "/ws/chat/test-room/"
-
-    async def assert_still_answers_ping(self) -> None:
-        await self.auth_communicator.send_message(PingMessage())
-        assert await self.auth_communicator.receive_all_messages() == [PongMessage()]
-
-    async def test_malformed_json_is_answered_with_an_error(self) -> None:
-        await self.auth_communicator.connect()
-
-        await self.auth_communicator.send_to(text_data="{not json")
-
-        messages = await self.auth_communicator.receive_all_messages(
-            stop_action="error"
-        )
-        assert isinstance(messages[-1], ErrorMessage)
-        await self.assert_still_answers_ping()
-
-    async def test_unknown_action_is_answered_with_an_error(self) -> None:
-        await self.auth_communicator.connect()
-
-        await self.auth_communicator.send_json_to({"action": "shout", "payload": 1})
-
-        messages = await self.auth_communicator.receive_all_messages()
-        assert len(messages) == 1
-        assert isinstance(messages[0], ErrorMessage)
-        await self.assert_still_answers_ping()
 
     async def test_payloads_breaking_the_bounds_are_refused(self) -> None:
         await self.auth_communicator.connect()

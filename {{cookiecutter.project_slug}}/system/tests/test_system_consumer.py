@@ -13,6 +13,7 @@ from chanx.constants import EVENT_ACTION_COMPLETE
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
 
+from core.tests.sockets import BadFrameChecks
 from system.consumers.system_consumer import SystemConsumer
 from system.messages import JobQueued, JobResult, SystemMessage, TaskPayload
 from system.tasks import TASK_FUNCTIONS, send_result
@@ -223,36 +224,11 @@ class FailingTaskTestCase(JobTestCase):
         assert "mundo" in result.payload
 
 
-class BadInputTestCase(WebsocketTestCase):
+class BadInputTestCase(BadFrameChecks, WebsocketTestCase):
     """Bad frames get chanx's error message and the socket stays usable."""
 
     consumer = SystemConsumer
     ws_path = "/ws/system/"
-
-    async def assert_still_answers_ping(self) -> None:
-        await self.auth_communicator.send_message(PingMessage())
-        assert await self.auth_communicator.receive_all_messages() == [PongMessage()]
-
-    async def test_malformed_json_is_answered_with_an_error(self) -> None:
-        await self.auth_communicator.connect()
-
-        await self.auth_communicator.send_to(text_data="{not json")
-
-        messages = await self.auth_communicator.receive_all_messages(
-            stop_action="error"
-        )
-        assert isinstance(messages[-1], ErrorMessage)
-        await self.assert_still_answers_ping()
-
-    async def test_unknown_action_is_answered_with_an_error(self) -> None:
-        await self.auth_communicator.connect()
-
-        await self.auth_communicator.send_json_to({"action": "reboot", "payload": 1})
-
-        messages = await self.auth_communicator.receive_all_messages()
-        assert len(messages) == 1
-        assert isinstance(messages[0], ErrorMessage)
-        await self.assert_still_answers_ping()
 
     async def test_invalid_payloads_are_answered_with_an_error(self) -> None:
         await self.auth_communicator.connect()
