@@ -45,10 +45,10 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
     "system": OptionalApp(
         answer="use_system",
         paths=("system", "config/celery.py"),
-        # Hyphens count as part of the word: CSS's "system-ui" is no trace, nor
-        # is pre-commit's "language: system"; its settings are SYSTEM_*.
+        # Hyphens count as part of the word: CSS's "system-ui" is no trace.
+        # Its settings are SYSTEM_*.
         traces=(
-            r"(?i)(?<![\w-])(?<!language: )system(?![\w-])",
+            r"(?i)(?<![\w-])system(?![\w-])",
             r"\bSYSTEM_",
             r"(?i)celery",
             r"(?i)\bworker\b",
