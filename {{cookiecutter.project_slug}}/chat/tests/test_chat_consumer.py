@@ -13,7 +13,7 @@ from chat.consumers.chat_consumer import (
     ChatConsumer,
 )
 from chat.messages import ChatMessagePayload, NewChatMessage
-from core.tests.sockets import BadFrameChecks
+from core.tests.sockets import SocketChecks, SocketTestCase
 
 
 class ChatConsumerTestCase(WebsocketTestCase):
@@ -89,7 +89,7 @@ class ChatConsumerTestCase(WebsocketTestCase):
         assert connected
 
 
-class ChatConsumerBadInputTestCase(BadFrameChecks, WebsocketTestCase):
+class ChatConsumerBadInputTestCase(SocketChecks, SocketTestCase):
     """Bad frames get chanx's error message and the socket stays usable."""
 
     consumer = ChatConsumer

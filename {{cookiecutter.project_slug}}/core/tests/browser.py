@@ -5,10 +5,8 @@ run with ``pytest -m e2e``.
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,21 +15,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from core.tests.processes import free_port, stop
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}") from None
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing listens on port {port}") from None
-            time.sleep(0.05)
+from core.tests.processes import free_port, stop, wait_until_listening
 
 
 @contextmanager
@@ -54,7 +38,7 @@ def live_server(**environment: str) -> Generator[str, None, None]:
         env=env,
     )
     try:
-        wait_for_port(port, process, timeout=20)
+        wait_until_listening(port, process)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)

@@ -1,23 +1,80 @@
-"""Checks every chanx socket of this project must pass, mixed into each app's tests."""
+"""The socket-test toolkit: one test base and the checks every socket must pass.
 
-from typing import TYPE_CHECKING
+Every app's socket tests build on ``SocketTestCase``; ``SocketChecks`` holds the
+behaviour all of this project's sockets share, mixed in before the base.
+"""
 
+import inspect
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
 
+AsyncTest = Callable[..., Awaitable[Any]]
+
+# What a page served by this project sends as its Origin in the tests.
+ALLOWED_ORIGIN = b"http://localhost"
+
+
+class SocketTestCase(WebsocketTestCase):
+    """``WebsocketTestCase`` that hangs up inside each test's own event loop.
+
+    chanx disconnects in ``tearDown``, after the test's loop has closed, so
+    consumers are cancelled while they still wait on the channel layer. With
+    Redis that leaves channels-redis' receive lock bound to a dead loop (the
+    next test then fails with "bound to a different event loop"), and on
+    Python 3.11 a cancelled Redis read can hang. Disconnecting before the loop
+    ends lets each consumer leave its groups and stop normally.
+    """
+
+    def __init__(self, methodName: str = "runTest") -> None:
+        super().__init__(methodName)
+        test = getattr(self, methodName, None)
+        if test is not None and inspect.iscoroutinefunction(test):
+            setattr(self, methodName, self._hanging_up(test))
+
+    def _hanging_up(self, test: AsyncTest) -> AsyncTest:
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await test(*args, **kwargs)
+            finally:
+                await self.hang_up()
+
+        return run
+
+    async def hang_up(self) -> None:
+        # Newest first: the Redis layer reads for all of a process's consumers
+        # through one of them, usually the oldest; stopping it last keeps the
+        # others from taking over a read that is about to be cancelled.
+        communicators: list[DjangoWebsocketCommunicator] = self._communicators
+        for communicator in reversed(communicators):
+            # One refused or already closed has nothing left to stop.
+            with suppress(Exception):
+                await communicator.disconnect(timeout=0.5)
+        communicators.clear()
+
+    async def assert_still_answers_ping(
+        self, communicator: DjangoWebsocketCommunicator | None = None
+    ) -> None:
+        communicator = communicator or self.auth_communicator
+        await communicator.send_message(PingMessage())
+        assert await communicator.receive_all_messages() == [PongMessage()]
+
+
 if TYPE_CHECKING:
-    from chanx.channels.testing import WebsocketTestCase
+    _Checks = SocketTestCase
 else:
-    WebsocketTestCase = object
+    _Checks = object
 
 
-class BadFrameChecks(WebsocketTestCase):
-    """Frames that are not a known message get chanx's error, and the socket
-    stays usable. Mix in before ``WebsocketTestCase`` and set ``ws_path``."""
+class SocketChecks(_Checks):
+    """What every socket of this project does, whatever its app.
 
-    async def assert_still_answers_ping(self) -> None:
-        await self.auth_communicator.send_message(PingMessage())
-        assert await self.auth_communicator.receive_all_messages() == [PongMessage()]
+    Mix in before ``SocketTestCase`` and set ``consumer`` and ``ws_path``.
+    """
 
     async def test_malformed_json_is_answered_with_an_error(self) -> None:
         await self.auth_communicator.connect()
@@ -40,3 +97,13 @@ class BadFrameChecks(WebsocketTestCase):
         assert len(messages) == 1
         assert isinstance(messages[0], ErrorMessage)
         await self.assert_still_answers_ping()
+
+    async def test_a_page_of_this_site_connects(self) -> None:
+        communicator = self.create_communicator(
+            headers=[(b"origin", ALLOWED_ORIGIN), *self.ws_headers]
+        )
+
+        connected, _ = await communicator.connect()
+
+        assert connected
+        await self.assert_still_answers_ping(communicator)

@@ -13,7 +13,7 @@ from chanx.constants import EVENT_ACTION_COMPLETE
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
 
-from core.tests.sockets import BadFrameChecks
+from core.tests.sockets import SocketChecks, SocketTestCase
 from system.consumers.system_consumer import SystemConsumer
 from system.messages import JobQueued, JobResult, SystemMessage, TaskPayload
 from system.tasks import TASK_FUNCTIONS, send_result
@@ -224,7 +224,7 @@ class FailingTaskTestCase(JobTestCase):
         assert "mundo" in result.payload
 
 
-class BadInputTestCase(BadFrameChecks, WebsocketTestCase):
+class BadInputTestCase(SocketChecks, SocketTestCase):
     """Bad frames get chanx's error message and the socket stays usable."""
 
     consumer = SystemConsumer
