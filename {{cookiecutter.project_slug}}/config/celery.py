@@ -1,30 +1,40 @@
 """The Celery app that runs the background jobs of ``system.tasks``.
 
-A worker runs them: ``celery -A config worker --loglevel=info``, or
-``python manage.py devserver`` for a worker and the server together. Every
-``CELERY_*`` Django setting configures the app.
+The worker's entry point: ``celery -A config worker`` finds the app here (no
+``config/__init__.py`` import is needed), or ``python manage.py devserver``
+runs a worker and the server together. Like ``config/asgi.py``, it loads the
+production settings unless ``DJANGO_SETTINGS_MODULE`` says otherwise; nothing
+else imports this module before the settings are chosen. Every ``CELERY_*``
+Django setting configures the app.
 """
 
+import logging.config
 import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import celeryd_init
+from celery.signals import celeryd_after_setup, celeryd_init, setup_logging
+from django.conf import settings
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# Before the app exists: Celery applies its Django fix-ups only when it is set.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("{{ cookiecutter.project_slug }}")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Make it the default too, not only the current app of the importing thread, so
-# that every thread queues jobs here and never on Celery's fallback app.
-app.set_default()
+
+logger = logging.getLogger(__name__)
 
 
+@setup_logging.connect
+def log_through_django_settings(**kwargs: Any) -> None:
+    """Worker logs go where the site's do, as ``settings.LOGGING`` says."""
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@celeryd_init.connect
 def refuse_to_start_without_a_broker(**kwargs: Any) -> None:
     """Stop a worker at once rather than let it retry a broker nobody set."""
-    from django.conf import settings
-
     if not settings.CELERY_BROKER_URL:
         raise SystemExit(
             "REDIS_URL is not set: the worker takes its jobs from Redis and sends "
@@ -32,4 +42,9 @@ def refuse_to_start_without_a_broker(**kwargs: Any) -> None:
         )
 
 
-celeryd_init.connect(refuse_to_start_without_a_broker)
+@celeryd_after_setup.connect
+def say_which_settings(**kwargs: Any) -> None:
+    """Name the settings in force, so a worker on the wrong ones shows at once."""
+    logger.info(
+        "Django settings: %s (DEBUG is %s)", settings.SETTINGS_MODULE, settings.DEBUG
+    )

@@ -1,9 +1,9 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from system.tasks import TASK_FUNCTIONS
+from system.jobs import JOBS
 
 
 def index(request: HttpRequest) -> HttpResponse:
     """The jobs page; it offers the task types the consumer knows."""
-    return render(request, "system/index.html", {"task_types": list(TASK_FUNCTIONS)})
+    return render(request, "system/index.html", {"task_types": list(JOBS)})

@@ -116,10 +116,32 @@ if REDIS_URL:
         },
     }
 else:
-    CHANNEL_LAYERS = {
-        # Also delivers what threads outside the event loop send.
-        "default": {"BACKEND": "core.channel_layers.ThreadSafeInMemoryChannelLayer"},
-    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Everything to standard output, where terminals, containers and process
+# managers collect it. Django's error reports leave settings and request
+# secrets out.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {
+            "format": "{asctime} {levelname} {name}: {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        },
+    },
+    "root": {
+        "handlers": ["stdout"],
+        "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
+    },
+}
 
 CHANX: dict[str, object] = {
     "ASYNCAPI_TITLE": f"{PROJECT_NAME} WebSocket API",
@@ -154,7 +176,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Give up on an unreachable broker within about two seconds, so that the socket
 # can tell its client instead of leaving it waiting.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, float] = {"socket_connect_timeout": 1}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,

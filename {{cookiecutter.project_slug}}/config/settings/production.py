@@ -56,27 +56,3 @@ STORAGES = {
 
 # The AsyncAPI docs describe every socket: private unless asked for.
 ASYNCAPI_PUBLIC = env.bool("DJANGO_ASYNCAPI_PUBLIC", default=False)
-
-# Everything to standard output, where containers and process managers collect
-# it. Django's error reports leave settings and request secrets out.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {
-            "format": "{asctime} {levelname} {name}: {message}",
-            "style": "{",
-        },
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "plain",
-        },
-    },
-    "root": {
-        "handlers": ["stdout"],
-        "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
-    },
-}

@@ -1,7 +1,7 @@
 """Settings for the test suite: fast, isolated, and chanx's completion frames on."""
 
 from .base import *  # noqa: F403
-from .base import CHANX
+from .base import {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPORT_OPTIONS, {% endif %}CHANX
 
 SECRET_KEY = "test-only-secret-key"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
@@ -19,9 +19,14 @@ OPENAI_MAX_RETRIES = 0
 {%- endif %}
 {%- if cookiecutter.use_system %}
 
-# No job reaches Redis from a test, even one started without the test worker
-# (conftest.py), and jobs do no pretend work.
+# No job reaches Redis from a test: the test worker (system/tests/conftest.py)
+# takes them from memory, polled often (the default is once a second), and
+# jobs do no pretend work.
 CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "polling_interval": 0.01,
+}
 CELERY_RESULT_BACKEND = "cache+memory://"
 SYSTEM_JOB_DELAY_SCALE = 0.0
 {%- endif %}

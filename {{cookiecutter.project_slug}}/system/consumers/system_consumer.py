@@ -10,12 +10,11 @@ from chanx.messages.outgoing import ErrorMessage, PongMessage
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
+from config.celery import app as celery_app
+from system.jobs import RUN_JOB_TASK, job_for
 from system.messages import JobQueued, JobResult, SystemMessage, SystemNotification
-from system.tasks import TASK_FUNCTIONS
 
 logger = logging.getLogger(__name__)
-
-QUEUE_ACTION = SystemMessage.model_fields["action"].default
 
 NO_BROKER = (
     "Background jobs are off: REDIS_URL is not set, so no worker can receive "
@@ -36,24 +35,22 @@ BROKER_UNREACHABLE = (
     tags=["system"],
 )
 class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification]):
-    """One client's connection: the results of its own jobs, everyone's notices."""
+    """One client's connection: the results of its own jobs, everyone's notices.
+
+    The worker's task (``system.tasks``) sends results here by channel name;
+    this consumer queues that task by name and never imports it.
+    """
 
     # Joined on connect; chanx copies the list for each connection.
     groups = ["system"]  # noqa: RUF012
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Held from a job's arrival until its reply is sent: a quick job's
-        # result, which may come back before that, waits for it.
+        # A fast worker's result can come back while its job is still being
+        # published. The reply to a job is sent before this lock is released,
+        # and a result is forwarded only once it holds the lock, so a result
+        # never overtakes its acknowledgment.
         self._queueing = asyncio.Lock()
-
-    async def handle_json(self, content: dict[str, Any], **kwargs: Any) -> None:
-        """Handle a frame; a job's whole reply goes out before its result."""
-        if content.get(self.discriminator_field) != QUEUE_ACTION:
-            await super().handle_json(content, **kwargs)
-            return
-        async with self._queueing:
-            await super().handle_json(content, **kwargs)
 
     @ws_handler(summary="Check that the connection is alive")
     async def handle_ping(self, _message: PingMessage) -> PongMessage:
@@ -66,32 +63,37 @@ class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification])
             "The reply is job_queued at once, or an error when the job cannot be "
             "queued; job_result follows when a worker has run the job."
         ),
+        output_type=JobQueued | ErrorMessage,
     )
-    async def handle_system_message(
-        self, message: SystemMessage
-    ) -> JobQueued | ErrorMessage:
+    async def handle_system_message(self, message: SystemMessage) -> None:
+        async with self._queueing:
+            await self.send_message(await self.queue_job(message))
+
+    async def queue_job(self, message: SystemMessage) -> JobQueued | ErrorMessage:
+        """Put the job on the worker's queue; say what came of it."""
         if not settings.CELERY_BROKER_URL:
             return ErrorMessage(payload={"detail": NO_BROKER})
 
         requested = message.payload.task_type
-        task_type = requested if requested in TASK_FUNCTIONS else "default"
+        job = job_for(requested)
         content = message.payload.content
         job_id = str(uuid.uuid4())
-        # Looked up on this thread, whose current Celery app is the right one.
-        apply_async = TASK_FUNCTIONS[task_type].apply_async
         try:
             # Publishing waits on the broker; a slow or missing one must not
             # hold up every other socket on this event loop.
             await asyncio.to_thread(
-                apply_async, (job_id, content, self.channel_name), task_id=job_id
+                celery_app.send_task,
+                RUN_JOB_TASK,
+                args=(job_id, job.name, content, self.channel_name),
+                task_id=job_id,
             )
         except OperationalError:
             logger.warning("Could not queue job %s", job_id, exc_info=True)
             return ErrorMessage(payload={"detail": BROKER_UNREACHABLE})
 
-        unknown = "" if requested == task_type else f" (no task {requested!r})"
+        unknown = "" if requested == job.name else f" (no task {requested!r})"
         return JobQueued(
-            payload=f"Job queued: {task_type}{unknown} for '{content}' (ID: {job_id})"
+            payload=f"Job queued: {job.name}{unknown} for '{content}' (ID: {job_id})"
         )
 
     @event_handler(summary="Forward a job's result to the client that queued it")

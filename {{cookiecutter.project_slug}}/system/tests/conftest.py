@@ -1,17 +1,67 @@
-"""Tests of a Redis-only property are collected only when Redis is the layer.
+"""The system tests' Celery worker and channel layer, and their Redis-only modules.
 
+One worker thread runs the jobs for the whole run, on the project's own Celery
+app, which the test settings point at an in-memory broker.
+
+Tests of a Redis-only property are collected only when Redis is the layer.
 Without Redis they could only be skipped, and a skip in every run without
 Redis would hide the skips that matter. They are left out instead, and the
 run says so in its summary.
 """
 
-import pytest
-from django.conf import settings
+from collections.abc import Iterator
 
-REDIS_ONLY = ["test_redis_channel_layer.py"]
+import pytest
+from celery.contrib.testing.tasks import ping
+from celery.contrib.testing.worker import start_worker
+from celery.worker import WorkController
+from celery.worker import state as worker_state
+from django.conf import settings
+from django.test import override_settings
+
+from config.celery import app as celery_app
+
+REDIS_ONLY = ["test_redis_channel_layer.py", "test_worker.py"]
 
 redis_is_the_channel_layer = "Redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
 collect_ignore = [] if redis_is_the_channel_layer else REDIS_ONLY
+
+# Channels' in-memory layer misses what the worker thread sends (see
+# channel_layers.py); Redis needs no help.
+THREAD_SAFE_IN_MEMORY = {
+    "default": {"BACKEND": "system.tests.channel_layers.ThreadSafeInMemoryChannelLayer"}
+}
+
+
+@pytest.fixture(autouse=True)
+def worker_thread_reaches_sockets() -> Iterator[None]:
+    if redis_is_the_channel_layer:
+        yield
+        return
+    with override_settings(CHANNEL_LAYERS=THREAD_SAFE_IN_MEMORY):
+        yield
+
+
+@pytest.fixture(scope="session")
+def celery_session_worker() -> Iterator[WorkController]:
+    """The worker thread, stopped in a moment instead of four seconds.
+
+    The start-up check would wait for a ping's result, polled every half
+    second; the worker is ready anyway once it has started. A stopping worker
+    first sits out two of its 2 s waits for a message; two no-op tasks end them
+    at once.
+    """
+    with start_worker(celery_app, perform_ping_check=False) as worker:
+        yield worker
+        worker_state.should_terminate = 0  # type: ignore[assignment]  # as Celery's own fixture does
+        for _ in range(2):
+            celery_app.send_task(ping.name)
+
+
+@pytest.fixture
+def celery_worker(celery_session_worker: WorkController) -> WorkController:
+    """One worker thread for the whole run: one per test costs seconds each."""
+    return celery_session_worker
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

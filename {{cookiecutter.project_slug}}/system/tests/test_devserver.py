@@ -4,19 +4,23 @@ Stand-in programs replace the real ones: the supervision is what is tested.
 """
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from system.management.commands import devserver
-from system.management.commands.devserver import Command
+from system.management.commands.devserver import Command, reloading
 
 # Says it is up, then runs until asked to stop, and says so.
 GRACEFUL = (
@@ -140,21 +144,57 @@ def test_a_program_that_will_not_stop_is_killed(
     run.assert_all_gone()
 
 
-def test_it_runs_the_celery_worker_and_runserver() -> None:
-    commands = dict(
-        Command().commands({"addrport": "127.0.0.1:9000", "loglevel": "info"})
-    )
+def test_it_runs_the_celery_worker_reloading_and_runserver() -> None:
+    commands = dict(Command().commands({"addrport": "127.0.0.1:9000"}))
 
-    assert commands["worker"][1:] == [
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--loglevel",
-        "info",
-    ]
+    worker = [sys.executable, "-m", "celery", "-A", "config", "worker"]
+    assert commands["worker"] == reloading(worker, settings.BASE_DIR)
     assert commands["server"][-2:] == ["runserver", "127.0.0.1:9000"]
+
+
+def test_a_reloading_program_restarts_when_python_code_changes(
+    tmp_path: Path,
+) -> None:
+    process = subprocess.Popen(
+        reloading(program(GRACEFUL), tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=read_lines, args=(process, lines), daemon=True)
+    reader.start()
+    try:
+        wait_for_line(lines, "up")
+        (tmp_path / "tasks.py").write_text("edited = True\n")
+        wait_for_line(lines, "up")  # started again
+    finally:
+        devserver.signal_group(process, signal.SIGTERM)
+        process.wait(timeout=10)
+        reader.join(timeout=1)
+
+
+def read_lines(process: subprocess.Popen[str], lines: "queue.Queue[str]") -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.put(line.strip())
+
+
+def wait_for_line(
+    lines: "queue.Queue[str]", expected: str, timeout: float = 20
+) -> None:
+    deadline = time.monotonic() + timeout
+    seen = []
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line == expected:
+            return
+        seen.append(line)
+    raise AssertionError(f"no line {expected!r} in {timeout} s; saw {seen}")
 
 
 def test_without_redis_it_refuses_to_start() -> None:

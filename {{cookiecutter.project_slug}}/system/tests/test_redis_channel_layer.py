@@ -5,11 +5,11 @@ from typing import cast
 
 import pytest
 from celery.apps.worker import Worker
-from chanx.channels.testing import WebsocketTestCase
 from chanx.constants import EVENT_ACTION_COMPLETE
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
 
+from core.tests.sockets import SocketTestCase
 from system.consumers.system_consumer import SystemConsumer
 from system.messages import JobResult, SystemMessage, TaskPayload
 
@@ -17,7 +17,7 @@ from system.messages import JobResult, SystemMessage, TaskPayload
 IDLE_SECONDS = 6
 
 
-class IdleSocketTestCase(WebsocketTestCase):
+class IdleSocketTestCase(SocketTestCase):
     consumer = SystemConsumer
     ws_path = "/ws/system/"
 

@@ -5,13 +5,14 @@ from io import StringIO
 from typing import cast
 
 import pytest
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
+from chanx.channels.testing import DjangoWebsocketCommunicator
 from chanx.constants import EVENT_ACTION_COMPLETE
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from core.tests.sockets import SocketTestCase
 from system.consumers.system_consumer import SystemConsumer
 from system.messages import SystemNotification
 
@@ -23,7 +24,7 @@ def send_notification(*args: str) -> str:
     return out.getvalue()
 
 
-class SendNotificationTestCase(WebsocketTestCase):
+class SendNotificationTestCase(SocketTestCase):
     consumer = SystemConsumer
     ws_path = "/ws/system/"
 

@@ -4,13 +4,15 @@
 
 Starts ``celery -A config worker`` and ``manage.py runserver``, shows the output
 of both with each line prefixed by its name, and stops both on Ctrl+C (or
-SIGTERM) or as soon as either one exits. Each runs in a process group of its
-own, so stopping one stops its children too (runserver's reloader, the
-worker's pool); that is POSIX only. The worker does not reload on code
-changes: restart the command after editing a task.
+SIGTERM) or as soon as either one exits. Each reloads on code changes: the
+server by itself, the worker through watchfiles (which uvicorn[standard]
+brings), which restarts it whenever a Python file of the project changes. Each
+runs in a process group of its own, so stopping one stops its children too
+(runserver's reloader, the worker's watcher and pool); that is POSIX only.
 """
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import time
 from argparse import ArgumentParser
 from collections.abc import Generator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -39,23 +42,13 @@ class Command(BaseCommand):
             default="127.0.0.1:8000",
             help="where the server listens (default: 127.0.0.1:8000)",
         )
-        parser.add_argument(
-            "--loglevel",
-            default="info",
-            help="the worker's log level (default: info)",
-        )
 
     def commands(self, options: dict[str, Any]) -> list[tuple[str, list[str]]]:
         """The programs to run, by the name that prefixes their output."""
         manage_py = str(settings.BASE_DIR / "manage.py")
+        worker = [sys.executable, "-m", "celery", "-A", "config", "worker"]
         return [
-            (
-                "worker",
-                [
-                    *(sys.executable, "-m", "celery", "-A", "config", "worker"),
-                    *("--loglevel", options["loglevel"]),
-                ],
-            ),
+            ("worker", reloading(worker, settings.BASE_DIR)),
             ("server", [sys.executable, manage_py, "runserver", options["addrport"]]),
         ]
 
@@ -154,6 +147,14 @@ class Command(BaseCommand):
             yield
         finally:
             signal.signal(signal.SIGTERM, previous)
+
+
+def reloading(argv: list[str], root: Path) -> list[str]:
+    """``argv`` under watchfiles: restarted when a Python file under ``root`` changes."""
+    return [
+        *(sys.executable, "-m", "watchfiles", "--filter", "python"),
+        *("--target-type", "command", shlex.join(argv), str(root)),
+    ]
 
 
 def signal_group(process: subprocess.Popen[str], signum: int) -> None:

@@ -9,7 +9,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 
-from core.channel_layers import ThreadSafeInMemoryChannelLayer
+from system.tests.channel_layers import ThreadSafeInMemoryChannelLayer
 
 # Long enough that waiting out the timeout is never mistaken for a delivery.
 PATIENCE = 2.0

@@ -1,6 +1,6 @@
 """What each job computes, without a worker."""
 
-from system.tasks import TASK_FUNCTIONS, analyze, generate, process, translate
+from system.jobs import JOBS, analyze, generate, job_for, process, translate
 
 
 def test_translate_prefers_phrases_then_words() -> None:
@@ -27,5 +27,10 @@ def test_default_upper_cases() -> None:
     assert process("abc") == "Processed: ABC"
 
 
-def test_every_task_type_the_page_offers_has_a_task() -> None:
-    assert set(TASK_FUNCTIONS) == {"translate", "analyze", "generate", "default"}
+def test_every_task_type_the_page_offers_has_a_job() -> None:
+    assert list(JOBS) == ["translate", "analyze", "generate", "default"]
+
+
+def test_an_unknown_task_type_gets_the_default_job() -> None:
+    assert job_for("juggle") is JOBS["default"]
+    assert job_for("analyze").work is analyze
