@@ -121,6 +121,7 @@ else:
 # Everything to standard output, where terminals, containers and process
 # managers collect it. Django's error reports leave settings and request
 # secrets out.
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -137,9 +138,10 @@ LOGGING = {
             "formatter": "plain",
         },
     },
-    "root": {
-        "handlers": ["stdout"],
-        "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own, which in development would also print to the console.
+        "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
     },
 }
 

@@ -41,11 +41,11 @@ def worker() -> Iterator[None]:
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "celery", "-A", "config", "worker"),
-            *("--pool", "solo", "--loglevel", "warning", "--without-mingle"),
-            *("--without-gossip", "--without-heartbeat"),
+            *("--pool", "solo", "--without-mingle", "--without-gossip"),
+            "--without-heartbeat",
         ],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **DEVELOPMENT},
+        env={**os.environ, **DEVELOPMENT, "DJANGO_LOG_LEVEL": "WARNING"},
     )
     try:
         yield
