@@ -26,8 +26,6 @@ REDIS_ONLY = ["test_redis_channel_layer.py", "test_worker.py"]
 redis_is_the_channel_layer = "Redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
 collect_ignore = [] if redis_is_the_channel_layer else REDIS_ONLY
 
-# Channels' in-memory layer misses what the worker thread sends (see
-# channel_layers.py); Redis needs no help.
 THREAD_SAFE_IN_MEMORY = {
     "default": {"BACKEND": "system.tests.channel_layers.ThreadSafeInMemoryChannelLayer"}
 }
@@ -35,6 +33,8 @@ THREAD_SAFE_IN_MEMORY = {
 
 @pytest.fixture(autouse=True)
 def worker_thread_reaches_sockets() -> Iterator[None]:
+    """Channels' in-memory layer misses what the worker thread sends (see
+    channel_layers.py); Redis needs no help."""
     if redis_is_the_channel_layer:
         yield
         return
