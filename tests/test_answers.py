@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TEMPLATE_DIR, post_gen
+from bakery import TEMPLATE_DIR
+
+from hooks.post_gen_project import OPTIONAL_APPS
 
 BAD_ANSWERS = [
     ({"project_slug": "My-Project"}, "project_slug", "lowercase Python identifier"),
@@ -70,7 +72,7 @@ def test_no_on_the_command_line_leaves_the_app_out(tmp_path: Path, value: str) -
 
     assert result.returncode == 0, result.stderr
     project = tmp_path / "chanx_project"
-    for name, app in post_gen.OPTIONAL_APPS.items():
+    for name, app in OPTIONAL_APPS.items():
         for path in app.paths:
             assert (project / path).exists() == (name != "chat"), path
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import load_hook, post_gen
+from bakery import find_traces
 
-pre_gen = load_hook("pre_gen_project")
+from hooks import post_gen_project as post_gen
+from hooks import pre_gen_project as pre_gen
 
 
 @pytest.mark.parametrize(
@@ -124,6 +125,59 @@ def test_trace_patterns_cover_only_unselected_apps() -> None:
     assert any(p.search("from system.tasks import x") for p in patterns)
     assert not any(p.search("from chat.messages import x") for p in patterns)
     assert not any(p.search("import openai") for p in patterns)
+
+
+@pytest.mark.parametrize(
+    ("app", "line"),
+    [
+        ("chat", "import chat"),
+        ("chat", "from chat.messages import Message"),
+        ("chat", '    path("chat/", include("chat.urls")),'),
+        ("chat", 'socket_path = "/ws/chat/"'),
+        ("chat", '    "chat.apps.ChatConfig",'),
+        ("chat", "{% url 'chat:index' %}"),
+        ("assistants", "from openai import AsyncOpenAI"),
+        ("assistants", 'OPENAI_API_KEY = env("OPENAI_API_KEY", default="")'),
+        ("assistants", '    "openai>=2,<4",'),
+        ("assistants", "| `OPENAI_MODEL` | the model |"),
+        ("system", "from .celery import app"),
+        ("system", 'CELERY_BROKER_URL = env("REDIS_URL")'),
+        ("system", '    "celery[redis]>=5.5,<6",'),
+        ("system", "  worker:"),
+        ("system", "uv run celery -A config worker"),
+        ("system", '    "system/index.html",'),
+    ],
+)
+def test_trace_patterns_match_identifiers(app: str, line: str) -> None:
+    selected = [name for name in post_gen.OPTIONAL_APPS if name != app]
+    assert any(p.search(line) for p in post_gen.trace_patterns(selected)), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Chat with your team, or ask an assistant.",
+        "Talk to the system administrator about the worker pool.",
+        'assert request.path == "/v1/chat/completions"',
+        "completion = client.chat.completions.create()",
+        'id = "chatcmpl-123"',
+        "font-family: system-ui, sans-serif;",
+        "Built on OpenAI's SDK and Celery's workers.",
+    ],
+)
+def test_trace_patterns_leave_prose_and_foreign_names_alone(line: str) -> None:
+    assert not any(p.search(line) for p in post_gen.trace_patterns([])), line
+
+
+def test_a_leftover_import_in_a_bake_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "views.py").write_text("import chat\n")
+    (tmp_path / "README.md").write_text("Chat with your team.\n")
+
+    traces = find_traces(tmp_path, ["assistants", "system"])
+
+    assert len(traces) == 1
+    assert traces[0].startswith("core/views.py:1:")
 
 
 def test_every_app_owns_paths_and_traces() -> None:

@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SUBSETS, Subset, clean_environment, run
-
-FULLEST, EMPTIEST = SUBSETS[0], SUBSETS[-1]
+from bakery import EMPTIEST, FULLEST, Subset, clean_environment, run
 
 
 @pytest.mark.parametrize("fresh", [FULLEST, EMPTIEST], ids=lambda s: s.id)

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import Subset, clean_environment, run
+from bakery import Subset, clean_environment, run
 
 PRODUCTION = "config.settings.production"
 REQUIRED_PRODUCTION_ENV = {

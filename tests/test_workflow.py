@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import yaml
-from conftest import SUBSET_IDS, TEMPLATE_DIR, run
+from bakery import SUBSET_IDS, TEMPLATE_DIR, run
 
 WORKFLOW = TEMPLATE_DIR / ".github" / "workflows" / "bake.yml"
 CI_SCRIPT = TEMPLATE_DIR / ".ci" / "run"
