@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bakery import SUBSETS, Subset, clean_environment, find_traces, run, text_files
+from bakery import SUBSETS, Subset, clean_environment, find_traces, run, text_files, uv
 
-from hooks.post_gen_project import OPTIONAL_APPS
+from hooks.post_gen_project import LOCKS_DIR, OPTIONAL_APPS, normalise
 
 # GitHub Actions expressions (``${{ ... }}``) are meant to stay.
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter")
@@ -42,6 +42,15 @@ def test_pruning_table_is_honoured(project: Path, subset: Subset) -> None:
 def test_no_trace_of_a_pruned_app(project: Path, subset: Subset) -> None:
     traces = find_traces(project, subset.apps)
     assert not traces, "\n".join(traces)
+
+
+def test_shipped_lock_is_current(project: Path) -> None:
+    """The subset's lock from the template still matches the bake's
+    ``pyproject.toml``; ``scripts/lock_bakes.py`` refreshes a stale one."""
+    assert not (project / LOCKS_DIR).exists()
+    lock = (project / "uv.lock").read_text()
+    assert f'name = "{normalise(project.name)}"\nversion' in lock
+    run([uv(), "lock", "--check"], project, clean_environment())
 
 
 def test_no_stray_blank_lines(project: Path) -> None:
