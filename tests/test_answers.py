@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -18,9 +19,9 @@ from hooks.post_gen_project import OPTIONAL_APPS
 BAD_ANSWERS = [
     ({"project_slug": "My-Project"}, "project_slug", "lowercase Python identifier"),
     ({"project_slug": "2nd_try"}, "project_slug", "lowercase Python identifier"),
-    ({"project_slug": "django"}, "project_slug", "shadows a module"),
-    ({"project_slug": "chat"}, "project_slug", "shadows a module"),
-    ({"project_slug": "config"}, "project_slug", "shadows a module"),
+    ({"project_slug": "a" * 73}, "project_slug", "at most 72 characters"),
+    ({"project_slug": "uvicorn"}, "project_slug", "depends on a package"),
+    ({"project_slug": "pytest_django"}, "project_slug", "depends on a package"),
     ({"author_email": "nobody"}, "author_email", "name@example.com"),
     ({"project_name": "   "}, "project_name", "give the project a name"),
 ]
@@ -77,13 +78,37 @@ def test_no_on_the_command_line_leaves_the_app_out(tmp_path: Path, value: str) -
             assert (project / path).exists() == (name != "chat"), path
 
 
-def test_defaults_select_every_app_and_print_next_steps(tmp_path: Path) -> None:
+def test_defaults_select_every_app(tmp_path: Path) -> None:
     result = bake_with_cli(tmp_path, {})
 
     assert result.returncode == 0, result.stderr
     project = tmp_path / "chanx_project"
     assert all((project / app).is_dir() for app in ("chat", "assistants", "system"))
-    assert "uv run python manage.py runserver" in result.stdout
+
+
+def test_next_steps_name_the_project_under_the_output_dir(tmp_path: Path) -> None:
+    """The message goes to stderr, out of any output a tool compares, and its
+    ``cd`` reaches the project from wherever the user ran cookiecutter."""
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "cookiecutter", "--no-input"),
+            *("--output-dir", "out/nested", TEMPLATE_DIR, "project_slug=shop"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Next:" not in result.stdout
+    steps = [line.strip() for line in result.stderr.splitlines()]
+    cd = next(line for line in steps if line.startswith("cd "))
+    target = Path(shlex.split(cd)[1])
+    assert target == tmp_path / "out" / "nested" / "shop"
+    assert (target / "manage.py").is_file()
+    assert steps.index("git init") < steps.index("uv run pre-commit install")
+    assert "uv run python manage.py runserver" in steps
 
 
 def test_prompts_cover_every_question() -> None:
