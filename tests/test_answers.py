@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -12,9 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import TEMPLATE_DIR
+from bakery import TEMPLATE_DIR, Subset, clean_environment, run
 
 from hooks.post_gen_project import OPTIONAL_APPS
+from hooks.pre_gen_project import SLUG_MAX_LENGTH
+from local_extensions import python_literal
 
 BAD_ANSWERS = [
     ({"project_slug": "My-Project"}, "project_slug", "lowercase Python identifier"),
@@ -173,25 +177,71 @@ def settings_value(project: Path, name: str) -> Any:
     return namespace[name]
 
 
-def test_awkward_answers_still_make_valid_files(cookies: Any) -> None:
-    name = 'L\'Équipe "Temps Réel" ' + "très " * 20 + "longue"
-    description = "Quotes \" and ' and {braces} and a \\ backslash"
-    result = cookies.bake(
-        extra_context={
-            "project_name": name,
-            "project_slug": "equipe",
-            "description": description,
-            "author_name": "Zoë O'Brien",
-        }
-    )
+AWKWARD = {
+    "project_name": 'L\'Équipe "Temps Réel" ' + "très " * 20 + "longue",
+    "project_slug": "equipe_" + "x" * (SLUG_MAX_LENGTH - len("equipe_")),
+    "description": 'Say "hi" to a \\ backslash, {braces} and ünïcödé ' + "~" * 60,
+    "author_name": "Zoë O'Brien",
+    "author_email": "zoe+ok@example.org",
+}
 
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        "it's",
+        'say "hi"',
+        "both ' and \"",
+        'more "double" than \'',
+        "back\\slash \\",
+        "tab\there",
+        "Zoë 🚀",
+    ],
+)
+def test_python_literal_is_the_formatters_own_spelling(
+    value: str, tmp_path: Path
+) -> None:
+    source = f"VALUE = {python_literal(value)}\n"
+    assert ast.literal_eval(source.partition(" = ")[2]) == value
+    module = tmp_path / "value.py"
+    module.write_text(source)
+    run([sys.executable, "-m", "ruff", "format", "--check", module], tmp_path)
+
+
+@pytest.fixture(scope="module")
+def awkward_bake(cookies_session: Any) -> Path:
+    """Quotes, backslashes, non-ASCII and the longest slug, with the one app
+    whose code holds the slug."""
+    answers = {**AWKWARD, **Subset(("system",)).answers}
+    result = cookies_session.bake(extra_context=answers)
     assert result.exit_code == 0, result.exception
-    project = result.project_path
-    assert_files_parse(project)
-    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
-    assert metadata["description"] == description
-    assert metadata["authors"][0]["name"] == "Zoë O'Brien"
-    assert settings_value(project, "PROJECT_NAME") == name
+    return Path(result.project_path)
+
+
+def test_awkward_answers_make_valid_files(awkward_bake: Path) -> None:
+    assert_files_parse(awkward_bake)
+    assert awkward_bake.name == AWKWARD["project_slug"]
+    pyproject = tomllib.loads((awkward_bake / "pyproject.toml").read_text())
+    metadata = pyproject["project"]
+    assert metadata["description"] == AWKWARD["description"]
+    assert metadata["authors"][0]["name"] == AWKWARD["author_name"]
+    assert settings_value(awkward_bake, "PROJECT_NAME") == AWKWARD["project_name"]
+
+
+def test_awkward_answers_pass_the_bakes_checks(
+    awkward_bake: Path, bake_python: Path
+) -> None:
+    """The bake's first CI steps: ruff, then its own tests."""
+    ruff = bake_python.parent / "ruff"
+    run([ruff, "check", "--no-cache", "."], awkward_bake)
+    run([ruff, "format", "--check", "--no-cache", "."], awkward_bake)
+    tests = run(
+        [bake_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        awkward_bake,
+        clean_environment(),
+    )
+    assert re.search(r"\d+ passed", tests.stdout.strip().splitlines()[-1])
 
 
 def test_jinja_like_braces_typed_at_the_prompt_are_kept(tmp_path: Path) -> None:
