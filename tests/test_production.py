@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import Subset, clean_environment, run
+from bakery import Subset, clean_environment, run, shared_environment
 
 PRODUCTION = "config.settings.production"
 REQUIRED_PRODUCTION_ENV = {
@@ -380,10 +380,11 @@ def test_ci_runs_the_readme_checks_against_redis(project: Path) -> None:
 # --- pre-commit ---------------------------------------------------------------
 
 
-def test_pre_commit_passes_on_a_fresh_bake(
+def test_first_commit_passes_the_pre_commit_hooks(
     project: Path, bake_python: Path, tmp_path: Path
 ) -> None:
-    """``pre-commit run --all-files`` in a fresh git repository of the bake.
+    """The README's first steps: ``git init``, ``pre-commit install``, then the
+    first commit of everything, ``uv.lock`` included, through every hook.
 
     Hooks run the bake's tools through ``uv run``; here uv uses the shared
     environment as it is instead of syncing one for the copy.
@@ -391,7 +392,7 @@ def test_pre_commit_passes_on_a_fresh_bake(
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
     assert {repo["repo"] for repo in config["repos"]} == {"local"}
-    assert {"ruff-check", "ruff-format", "end-of-file-fixer"} <= {
+    assert {"ruff-check", "ruff-format", "check-added-large-files"} <= {
         h["id"] for h in hooks
     }
     for hook in hooks:
@@ -400,14 +401,17 @@ def test_pre_commit_passes_on_a_fresh_bake(
     copy = tmp_path / project.name
     shutil.copytree(project, copy)
     git = shutil.which("git")
-    assert git, "git is needed to run pre-commit"
-    env = clean_environment(
-        UV_NO_SYNC="1",
-        UV_PROJECT_ENVIRONMENT=str(bake_python.parent.parent),
-        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+    assert git, "git is needed to commit"
+    env = shared_environment(
+        bake_python, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home")
     )
     run([git, "init", "--quiet"], copy, env)
+    run([git, "config", "user.name", "First Committer"], copy, env)
+    run([git, "config", "user.email", "first@example.com"], copy, env)
+    run([bake_python, "-m", "pre_commit", "install"], copy, env)
     run([git, "add", "--all"], copy, env)
-    run([bake_python, "-m", "pre_commit", "run", "--all-files"], copy, env)
-    status = run([git, "status", "--porcelain"], copy, env).stdout
-    assert not [line for line in status.splitlines() if not line.startswith("A ")]
+    run([git, "commit", "--quiet", "-m", "first"], copy, env)
+
+    committed = run([git, "ls-files"], copy, env).stdout.splitlines()
+    assert "uv.lock" in committed
+    assert run([git, "status", "--porcelain"], copy, env).stdout == ""
