@@ -63,12 +63,46 @@ def test_bad_answer_stops_the_bake_and_leaves_nothing(
     result = bake_with_cli(tmp_path, answers)
 
     assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
+    errors = result.stderr.strip().splitlines()
     assert len(errors) == 1, result.stderr
-    assert question in errors[0]
+    assert errors[0].startswith(f"ERROR: {question}=")
     assert repr(next(iter(answers.values()))) in errors[0]
     assert allowed in errors[0]
+    # cookiecutter's own report follows on stdout, as the README says.
+    assert (
+        result.stdout.strip().splitlines()[-1] == "Hook script failed (exit status: 1)"
+    )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_yes_no_stops_cookiecutter_as_the_readme_says(tmp_path: Path) -> None:
+    result = bake_with_cli(tmp_path, {"use_chat": "maybe"})
+
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line == (
+        "ValueError: maybe provided for variable use_chat"
+        " could not be converted to a boolean."
+    )
+    assert last_line in (TEMPLATE_DIR / "README.md").read_text()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_yes_no_at_the_prompt_is_asked_again(tmp_path: Path) -> None:
+    typed = ["Asked Twice", "", "", "", "", "maybe", "n", "", ""]
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "-o", str(tmp_path), str(TEMPLATE_DIR)],
+        input="\n".join(typed) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Please enter Y or N" in result.stdout
+    project = tmp_path / "asked_twice"
+    assert not (project / "chat").exists()
+    assert (project / "assistants").is_dir()
 
 
 @pytest.mark.parametrize("value", ["n", "no", "false", "0", "off"])

@@ -82,8 +82,9 @@ def test_production_without_a_secret_key_stops_with_one_clear_line(
     )
 
     assert result.returncode != 0
-    last_line = result.stderr.strip().splitlines()[-1]
-    assert "DJANGO_SECRET_KEY is not set" in last_line, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ERROR: DJANGO_SECRET_KEY is not set"), result.stderr
 
 
 # --- type checks --------------------------------------------------------------
