@@ -21,6 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+TEMPLATE_VERSION = "0.2.0"
+"""This template's version (as in its pyproject.toml and CHANGELOG.md), written
+to each bake's ``.template-version``. A constant here rather than a private
+answer: cruft keeps a project's old private answers on ``cruft update``."""
+VERSION_FILE = ".template-version"
 LOCKS_DIR = ".locks"
 """The template's ``uv.lock`` of every app subset, named ``<subset id>.lock``."""
 LOCKED_PROJECT_NAME = "chanx-project"
@@ -231,6 +236,7 @@ def main() -> int:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
     install_lock(root, selected, answers["project_slug"])
+    (root / VERSION_FILE).write_text(f"{TEMPLATE_VERSION}\n")
     remove(root, paths_to_remove(selected))
     # stderr: the message is for the person at the terminal, never part of the
     # output cruft compares when it re-bakes for `cruft diff` and `cruft update`.
