@@ -11,6 +11,7 @@ literal in ``main()``; everything above it is plain Python.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shlex
@@ -122,6 +123,14 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
 def selected_apps(answers: dict[str, Any]) -> list[str]:
     """The optional apps the answers chose, in table order."""
     return [name for name, app in OPTIONAL_APPS.items() if answers[app.answer]]
+
+
+def every_subset() -> list[tuple[str, ...]]:
+    """Every combination of optional apps, the fullest first, the empty last."""
+    return [
+        tuple(name for name, chosen in zip(OPTIONAL_APPS, mask, strict=True) if chosen)
+        for mask in itertools.product((True, False), repeat=len(OPTIONAL_APPS))
+    ]
 
 
 def subset_id(selected: Iterable[str]) -> str:

@@ -10,7 +10,6 @@ package to its newest allowed version.
 from __future__ import annotations
 
 import argparse
-import itertools
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ sys.path.insert(0, str(TEMPLATE_DIR))
 from hooks.post_gen_project import (  # noqa: E402
     LOCKS_DIR,
     OPTIONAL_APPS,
+    every_subset,
     paths_to_remove,
     remove,
     subset_id,
@@ -33,16 +33,7 @@ from hooks.post_gen_project import (  # noqa: E402
 LOCKS = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / LOCKS_DIR
 
 
-def subsets() -> list[list[str]]:
-    """Every combination of optional apps, in table order."""
-    names = list(OPTIONAL_APPS)
-    return [
-        [name for name, chosen in zip(names, mask, strict=True) if chosen]
-        for mask in itertools.product((True, False), repeat=len(names))
-    ]
-
-
-def lock_subset(apps: list[str], workdir: Path, upgrade: bool) -> Path:
+def lock_subset(apps: tuple[str, ...], workdir: Path, upgrade: bool) -> Path:
     """Bake ``apps`` with the default answers, lock it and return the lock."""
     answers = {
         app.answer: "yes" if name in apps else "no"
@@ -73,7 +64,7 @@ def main() -> int:
     )
     upgrade = parser.parse_args().upgrade
     LOCKS.mkdir(exist_ok=True)
-    for apps in subsets():
+    for apps in every_subset():
         with tempfile.TemporaryDirectory() as workdir:
             lock = lock_subset(apps, Path(workdir), upgrade)
             shutil.copyfile(lock, LOCKS / f"{subset_id(apps)}.lock")

@@ -6,7 +6,6 @@ only fixtures and hooks.
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import socket
@@ -18,10 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from hooks.post_gen_project import OPTIONAL_APPS, subset_id, trace_patterns
+from hooks.post_gen_project import (
+    OPTIONAL_APPS,
+    every_subset,
+    subset_id,
+    trace_patterns,
+)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
-APP_NAMES: tuple[str, ...] = tuple(OPTIONAL_APPS)
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,7 @@ class Subset:
         }
 
 
-SUBSETS: list[Subset] = [
-    Subset(tuple(name for name, chosen in zip(APP_NAMES, mask, strict=True) if chosen))
-    for mask in itertools.product((True, False), repeat=len(APP_NAMES))
-]
+SUBSETS: list[Subset] = [Subset(apps) for apps in every_subset()]
 SUBSET_IDS = [subset.id for subset in SUBSETS]
 FULLEST, EMPTIEST = SUBSETS[0], SUBSETS[-1]
 

@@ -126,6 +126,13 @@ def test_install_lock_writes_the_subset_lock_and_drops_the_others(
     assert not locks.exists()
 
 
+def test_every_subset_is_listed_once_fullest_first() -> None:
+    subsets = post_gen.every_subset()
+    assert len(set(subsets)) == 2 ** len(post_gen.OPTIONAL_APPS)
+    assert subsets[0] == tuple(post_gen.OPTIONAL_APPS)
+    assert subsets[-1] == ()
+
+
 def test_subset_ids_follow_the_table_order() -> None:
     assert post_gen.subset_id(["system", "chat"]) == "chat+system"
     assert post_gen.subset_id([]) == "none"
