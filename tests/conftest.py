@@ -1,5 +1,6 @@
-"""Shared machinery of the meta suite: the app subsets, bakes, one installed
-environment for every bake, and a real Redis server.
+"""Fixtures and hooks of the meta suite: bakes by subset, one installed
+environment for every bake, and a real Redis server. The machinery they use
+lives in ``bakery.py``.
 
 Each subset is baked once per session and shared by all its checks; the tests
 of one subset run in the same xdist worker (``xdist_group``) so that holds
@@ -8,69 +9,28 @@ under ``-n`` too.
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
 import json
 import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from bakery import (
+    FULLEST,
+    SUBSET_IDS,
+    SUBSETS,
+    Subset,
+    clean_environment,
+    free_port,
+    install_locked,
+    run,
+)
 from filelock import FileLock
-
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent
-HOOKS_DIR = TEMPLATE_DIR / "hooks"
-
-# cookiecutter finds the template's local_extensions.py on its own path while it
-# bakes, but pytest-cookies renders the context before that, outside it.
-sys.path.insert(0, str(TEMPLATE_DIR))
-
-
-def load_hook(name: str) -> ModuleType:
-    """Import a hook script as a module, without rendering it."""
-    spec = importlib.util.spec_from_file_location(name, HOOKS_DIR / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-post_gen = load_hook("post_gen_project")
-APP_NAMES: tuple[str, ...] = tuple(post_gen.OPTIONAL_APPS)
-
-
-@dataclass(frozen=True)
-class Subset:
-    """One combination of optional apps."""
-
-    apps: tuple[str, ...]
-
-    @property
-    def id(self) -> str:
-        return "+".join(self.apps) or "none"
-
-    @property
-    def answers(self) -> dict[str, str]:
-        return {
-            app.answer: "yes" if name in self.apps else "no"
-            for name, app in post_gen.OPTIONAL_APPS.items()
-        }
-
-
-SUBSETS: list[Subset] = [
-    Subset(tuple(name for name, chosen in zip(APP_NAMES, mask, strict=True) if chosen))
-    for mask in itertools.product((True, False), repeat=len(APP_NAMES))
-]
-SUBSET_IDS = [subset.id for subset in SUBSETS]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -111,86 +71,22 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def run(
-    command: Sequence[str | Path],
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    timeout: float = 600,
-) -> subprocess.CompletedProcess[str]:
-    """Run a command, failing the test with its output if it fails."""
-    result = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"`{' '.join(map(str, command))}` exited {result.returncode} in {cwd}\n"
-            f"--- stdout ---\n{result.stdout[-8000:]}\n"
-            f"--- stderr ---\n{result.stderr[-8000:]}",
-            pytrace=False,
-        )
-    return result
-
-
-def clean_environment(**extra: str) -> dict[str, str]:
-    """The environment a bake's commands run in: this one, minus anything that
-    would leak into Django or uv from the outside."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(
-            ("DJANGO_", "REDIS_", "OPENAI_", "PLAYWRIGHT_", "VIRTUAL_ENV")
-        )
-        and key not in {"DATABASE_URL", "PYTHONPATH"}
-    }
-    env.update(extra)
-    return env
-
-
 @pytest.fixture(scope="session")
 def bake_python(shared_dir: Path, cookies_session: Any) -> Path:
     """A virtualenv holding every dependency of the fullest bake, shared by all.
 
-    The full bake's dependencies are a superset of every subset's, so one
-    install serves the whole matrix. ``test_fresh_install`` proves each
-    subset's own dependency list is complete.
+    Installed from the fullest bake's lock: its dependencies are a superset of
+    every subset's, so one install serves the whole matrix.
+    ``tests/test_install.py`` proves a subset's own lock is complete.
     """
     env_dir = shared_dir / "bake-env"
     python = env_dir / "bin" / "python"
     with FileLock(str(shared_dir / "bake-env.lock")):
         if not python.exists():
-            result = cookies_session.bake(extra_context=SUBSETS[0].answers)
+            result = cookies_session.bake(extra_context=FULLEST.answers)
             assert result.exit_code == 0, result.exception
-            install_project_environment(result.project_path, env_dir)
+            install_locked(result.project_path, env_dir)
     return python
-
-
-def install_project_environment(project: Path, env_dir: Path) -> None:
-    """Install a bake's runtime and dev dependencies from its pyproject.toml."""
-    uv = shutil.which("uv")
-    assert uv, "uv is needed to install the bakes' dependencies"
-    env = clean_environment()
-    run([uv, "venv", "--quiet", "--python", sys.executable, env_dir], project, env)
-    run(
-        [
-            uv,
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            env_dir / "bin" / "python",
-            "--requirements",
-            "pyproject.toml",
-            "--group",
-            "dev",
-        ],
-        project,
-        env,
-    )
 
 
 @pytest.fixture(scope="session")
@@ -238,20 +134,17 @@ def django_report(
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """Debian's Chromium, for the bakes' browser tests (Playwright's own
-    download is not reachable everywhere)."""
-    path = shutil.which("chromium")
+    """The Chromium the bakes' browser tests drive: the one
+    ``PLAYWRIGHT_CHROMIUM_EXECUTABLE`` names (as the template's GitHub workflow
+    sets it), else ``chromium`` on the PATH (Debian's)."""
+    path = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE") or shutil.which("chromium")
     if path is None:
         if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; CI must install it")
-        pytest.skip("chromium is not installed")
+            pytest.fail("no Chromium: CI must install one")
+        pytest.skip(
+            "no Chromium: install chromium or set PLAYWRIGHT_CHROMIUM_EXECUTABLE"
+        )
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

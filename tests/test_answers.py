@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -11,14 +14,18 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TEMPLATE_DIR, post_gen
+from bakery import TEMPLATE_DIR, Subset, clean_environment, run
+
+from hooks.post_gen_project import OPTIONAL_APPS
+from hooks.pre_gen_project import SLUG_MAX_LENGTH
+from local_extensions import python_literal
 
 BAD_ANSWERS = [
     ({"project_slug": "My-Project"}, "project_slug", "lowercase Python identifier"),
     ({"project_slug": "2nd_try"}, "project_slug", "lowercase Python identifier"),
-    ({"project_slug": "django"}, "project_slug", "shadows a module"),
-    ({"project_slug": "chat"}, "project_slug", "shadows a module"),
-    ({"project_slug": "config"}, "project_slug", "shadows a module"),
+    ({"project_slug": "a" * 73}, "project_slug", "at most 72 characters"),
+    ({"project_slug": "uvicorn"}, "project_slug", "depends on a package"),
+    ({"project_slug": "pytest_django"}, "project_slug", "depends on a package"),
     ({"author_email": "nobody"}, "author_email", "name@example.com"),
     ({"project_name": "   "}, "project_name", "give the project a name"),
 ]
@@ -56,12 +63,46 @@ def test_bad_answer_stops_the_bake_and_leaves_nothing(
     result = bake_with_cli(tmp_path, answers)
 
     assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
+    errors = result.stderr.strip().splitlines()
     assert len(errors) == 1, result.stderr
-    assert question in errors[0]
+    assert errors[0].startswith(f"ERROR: {question}=")
     assert repr(next(iter(answers.values()))) in errors[0]
     assert allowed in errors[0]
+    # cookiecutter's own report follows on stdout, as the README says.
+    assert (
+        result.stdout.strip().splitlines()[-1] == "Hook script failed (exit status: 1)"
+    )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_yes_no_stops_cookiecutter_as_the_readme_says(tmp_path: Path) -> None:
+    result = bake_with_cli(tmp_path, {"use_chat": "maybe"})
+
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line == (
+        "ValueError: maybe provided for variable use_chat"
+        " could not be converted to a boolean."
+    )
+    assert last_line in (TEMPLATE_DIR / "README.md").read_text()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_yes_no_at_the_prompt_is_asked_again(tmp_path: Path) -> None:
+    typed = ["Asked Twice", "", "", "", "", "maybe", "n", "", ""]
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "-o", str(tmp_path), str(TEMPLATE_DIR)],
+        input="\n".join(typed) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Please enter Y or N" in result.stdout
+    project = tmp_path / "asked_twice"
+    assert not (project / "chat").exists()
+    assert (project / "assistants").is_dir()
 
 
 @pytest.mark.parametrize("value", ["n", "no", "false", "0", "off"])
@@ -70,18 +111,42 @@ def test_no_on_the_command_line_leaves_the_app_out(tmp_path: Path, value: str) -
 
     assert result.returncode == 0, result.stderr
     project = tmp_path / "chanx_project"
-    for name, app in post_gen.OPTIONAL_APPS.items():
+    for name, app in OPTIONAL_APPS.items():
         for path in app.paths:
             assert (project / path).exists() == (name != "chat"), path
 
 
-def test_defaults_select_every_app_and_print_next_steps(tmp_path: Path) -> None:
+def test_defaults_select_every_app(tmp_path: Path) -> None:
     result = bake_with_cli(tmp_path, {})
 
     assert result.returncode == 0, result.stderr
     project = tmp_path / "chanx_project"
     assert all((project / app).is_dir() for app in ("chat", "assistants", "system"))
-    assert "uv run python manage.py runserver" in result.stdout
+
+
+def test_next_steps_name_the_project_under_the_output_dir(tmp_path: Path) -> None:
+    """The message goes to stderr, out of any output a tool compares, and its
+    ``cd`` reaches the project from wherever the user ran cookiecutter."""
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "cookiecutter", "--no-input"),
+            *("--output-dir", "out/nested", TEMPLATE_DIR, "project_slug=shop"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Next:" not in result.stdout
+    steps = [line.strip() for line in result.stderr.splitlines()]
+    cd = next(line for line in steps if line.startswith("cd "))
+    target = Path(shlex.split(cd)[1])
+    assert target == tmp_path / "out" / "nested" / "shop"
+    assert (target / "manage.py").is_file()
+    assert steps.index("git init") < steps.index("uv run pre-commit install")
+    assert "uv run python manage.py runserver" in steps
 
 
 def test_prompts_cover_every_question() -> None:
@@ -146,25 +211,71 @@ def settings_value(project: Path, name: str) -> Any:
     return namespace[name]
 
 
-def test_awkward_answers_still_make_valid_files(cookies: Any) -> None:
-    name = 'L\'Équipe "Temps Réel" ' + "très " * 20 + "longue"
-    description = "Quotes \" and ' and {braces} and a \\ backslash"
-    result = cookies.bake(
-        extra_context={
-            "project_name": name,
-            "project_slug": "equipe",
-            "description": description,
-            "author_name": "Zoë O'Brien",
-        }
-    )
+AWKWARD = {
+    "project_name": 'L\'Équipe "Temps Réel" ' + "très " * 20 + "longue",
+    "project_slug": "equipe_" + "x" * (SLUG_MAX_LENGTH - len("equipe_")),
+    "description": 'Say "hi" to a \\ backslash, {braces} and ünïcödé ' + "~" * 60,
+    "author_name": "Zoë O'Brien",
+    "author_email": "zoe+ok@example.org",
+}
 
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        "it's",
+        'say "hi"',
+        "both ' and \"",
+        'more "double" than \'',
+        "back\\slash \\",
+        "tab\there",
+        "Zoë 🚀",
+    ],
+)
+def test_python_literal_is_the_formatters_own_spelling(
+    value: str, tmp_path: Path
+) -> None:
+    source = f"VALUE = {python_literal(value)}\n"
+    assert ast.literal_eval(source.partition(" = ")[2]) == value
+    module = tmp_path / "value.py"
+    module.write_text(source)
+    run([sys.executable, "-m", "ruff", "format", "--check", module], tmp_path)
+
+
+@pytest.fixture(scope="module")
+def awkward_bake(cookies_session: Any) -> Path:
+    """Quotes, backslashes, non-ASCII and the longest slug, with the one app
+    whose code holds the slug."""
+    answers = {**AWKWARD, **Subset(("system",)).answers}
+    result = cookies_session.bake(extra_context=answers)
     assert result.exit_code == 0, result.exception
-    project = result.project_path
-    assert_files_parse(project)
-    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
-    assert metadata["description"] == description
-    assert metadata["authors"][0]["name"] == "Zoë O'Brien"
-    assert settings_value(project, "PROJECT_NAME") == name
+    return Path(result.project_path)
+
+
+def test_awkward_answers_make_valid_files(awkward_bake: Path) -> None:
+    assert_files_parse(awkward_bake)
+    assert awkward_bake.name == AWKWARD["project_slug"]
+    pyproject = tomllib.loads((awkward_bake / "pyproject.toml").read_text())
+    metadata = pyproject["project"]
+    assert metadata["description"] == AWKWARD["description"]
+    assert metadata["authors"][0]["name"] == AWKWARD["author_name"]
+    assert settings_value(awkward_bake, "PROJECT_NAME") == AWKWARD["project_name"]
+
+
+def test_awkward_answers_pass_the_bakes_checks(
+    awkward_bake: Path, bake_python: Path
+) -> None:
+    """The bake's first CI steps: ruff, then its own tests."""
+    ruff = bake_python.parent / "ruff"
+    run([ruff, "check", "--no-cache", "."], awkward_bake)
+    run([ruff, "format", "--check", "--no-cache", "."], awkward_bake)
+    tests = run(
+        [bake_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        awkward_bake,
+        clean_environment(),
+    )
+    assert re.search(r"\d+ passed", tests.stdout.strip().splitlines()[-1])
 
 
 def test_jinja_like_braces_typed_at_the_prompt_are_kept(tmp_path: Path) -> None:

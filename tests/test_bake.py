@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SUBSETS, Subset, clean_environment, post_gen, run
+from bakery import SUBSETS, Subset, clean_environment, find_traces, run, text_files, uv
 
-SKIPPED_DIRS = {"__pycache__", ".ruff_cache", ".pytest_cache", ".mypy_cache", ".venv"}
+from hooks.post_gen_project import LOCKS_DIR, OPTIONAL_APPS, normalise
+
 # GitHub Actions expressions (``${{ ... }}``) are meant to stay.
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter")
-
-
-def text_files(project: Path) -> Iterator[Path]:
-    for path in sorted(project.rglob("*")):
-        if path.is_file() and not SKIPPED_DIRS.intersection(path.parts):
-            yield path
 
 
 def is_django_template(path: Path) -> bool:
@@ -40,23 +34,23 @@ def test_nothing_is_left_unrendered(project: Path) -> None:
 
 
 def test_pruning_table_is_honoured(project: Path, subset: Subset) -> None:
-    for name, app in post_gen.OPTIONAL_APPS.items():
+    for name, app in OPTIONAL_APPS.items():
         for relative in app.paths:
             assert (project / relative).exists() == (name in subset.apps), relative
 
 
 def test_no_trace_of_a_pruned_app(project: Path, subset: Subset) -> None:
-    patterns = post_gen.trace_patterns(subset.apps)
-    traces = []
-    for path in text_files(project):
-        relative = path.relative_to(project)
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
-            traces.extend(
-                f"{relative}:{number}: {pattern.pattern} in {line.strip()!r}"
-                for pattern in patterns
-                if pattern.search(line) or pattern.search(str(relative))
-            )
+    traces = find_traces(project, subset.apps)
     assert not traces, "\n".join(traces)
+
+
+def test_shipped_lock_is_current(project: Path) -> None:
+    """The subset's lock from the template still matches the bake's
+    ``pyproject.toml``; ``scripts/lock_bakes.py`` refreshes a stale one."""
+    assert not (project / LOCKS_DIR).exists()
+    lock = (project / "uv.lock").read_text()
+    assert f'name = "{normalise(project.name)}"\nversion' in lock
+    run([uv(), "lock", "--check"], project, clean_environment())
 
 
 def test_no_stray_blank_lines(project: Path) -> None:
@@ -106,7 +100,7 @@ def test_landing_page_links_exactly_the_selected_apps(
     landing = django_report["landing"]
     assert landing["status"] == 200
     html = landing["html"]
-    linked = {name for name in post_gen.OPTIONAL_APPS if f'href="/{name}/"' in html}
+    linked = {name for name in OPTIONAL_APPS if f'href="/{name}/"' in html}
     assert linked == set(subset.apps)
     assert ('id="no-apps"' in html) == (not subset.apps)
 

@@ -5,13 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import load_hook, post_gen
+from bakery import SUBSETS, TEMPLATE_DIR, find_traces
 
-pre_gen = load_hook("pre_gen_project")
+from hooks import post_gen_project as post_gen
+from hooks import pre_gen_project as pre_gen
+
+SHIPPED_LOCKS = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / post_gen.LOCKS_DIR
 
 
 @pytest.mark.parametrize(
-    "slug", ["chanx_project", "shop", "a", "my_app2", "ship_it_now"]
+    "slug",
+    [
+        "chanx_project",
+        "shop",
+        "a",
+        "my_app2",
+        "json",
+        "config",
+        "chat",
+        "class",
+        "a" * pre_gen.SLUG_MAX_LENGTH,
+    ],
 )
 def test_valid_slugs_pass(slug: str) -> None:
     pre_gen.validate_slug(slug)
@@ -19,44 +33,109 @@ def test_valid_slugs_pass(slug: str) -> None:
 
 @pytest.mark.parametrize(
     "slug",
-    [
-        "",
-        "My_Project",
-        "my-project",
-        "my project",
-        "2fast",
-        "_private",
-        "café",
-        "class",
-    ],
+    ["", "My_Project", "my-project", "my project", "2fast", "_private", "café"],
 )
 def test_slugs_that_are_not_lowercase_identifiers_fail(slug: str) -> None:
     with pytest.raises(pre_gen.InvalidAnswer, match="lowercase Python identifier"):
         pre_gen.validate_slug(slug)
 
 
+def test_slug_longer_than_formatter_clean_code_allows_fails() -> None:
+    with pytest.raises(pre_gen.InvalidAnswer, match="at most 72 characters"):
+        pre_gen.validate_slug("a" * (pre_gen.SLUG_MAX_LENGTH + 1))
+
+
 @pytest.mark.parametrize(
     "slug",
     [
         "django",
-        "channels",
         "chanx",
+        "uvicorn",
+        "whitenoise",
+        "pytest_django",
+        "click",
+        "attrs",
+        "mypy",
+        "ruff",
+        "sqlparse",
+        "websockets",
         "celery",
         "openai",
-        "config",
-        "core",
-        "chat",
-        "assistants",
-        "system",
-        "test",
-        "json",
-        "asyncio",
-        "redis",
+        "channels_redis",
     ],
 )
-def test_slugs_that_shadow_an_imported_module_fail(slug: str) -> None:
-    with pytest.raises(pre_gen.InvalidAnswer, match="shadows a module"):
-        pre_gen.validate_slug(slug)
+def test_slugs_naming_a_locked_dependency_fail(slug: str) -> None:
+    error = post_gen.slug_error(slug, post_gen.dependency_names(SHIPPED_LOCKS))
+    assert error is not None
+    assert error.startswith(f"project_slug={slug!r} is not valid")
+    assert post_gen.normalise(slug) in error
+
+
+@pytest.mark.parametrize("slug", ["chanx_project", "json", "shop", "config"])
+def test_slugs_outside_the_dependency_tree_pass(slug: str) -> None:
+    assert post_gen.slug_error(slug, post_gen.dependency_names(SHIPPED_LOCKS)) is None
+
+
+def test_every_subset_ships_a_lock() -> None:
+    expected = {f"{subset.id}.lock" for subset in SUBSETS}
+    assert {lock.name for lock in SHIPPED_LOCKS.iterdir()} == expected
+
+
+LOCK = """version = 1
+
+[[package]]
+name = "chanx-project"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "django" }]
+
+[[package]]
+name = "django"
+version = "5.2.1"
+source = { registry = "https://pypi.org/simple" }
+"""
+
+
+def test_locked_distributions_leave_out_the_project() -> None:
+    assert post_gen.locked_distributions(LOCK) == {"django"}
+
+
+def test_the_locked_project_is_renamed_to_the_slug() -> None:
+    renamed = post_gen.rename_locked_project(LOCK, "ledger_live")
+    assert '[[package]]\nname = "ledger-live"\nversion = "0.1.0"' in renamed
+    assert "chanx-project" not in renamed
+    assert 'name = "django"' in renamed
+
+
+def test_a_lock_without_the_template_project_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no single project entry"):
+        post_gen.rename_locked_project(LOCK.replace("chanx-project", "other"), "x")
+
+
+def test_install_lock_writes_the_subset_lock_and_drops_the_others(
+    tmp_path: Path,
+) -> None:
+    locks = tmp_path / post_gen.LOCKS_DIR
+    locks.mkdir()
+    (locks / "chat.lock").write_text(LOCK)
+    (locks / "none.lock").write_text("other")
+
+    post_gen.install_lock(tmp_path, ["chat"], "shop")
+
+    assert 'name = "shop"' in (tmp_path / "uv.lock").read_text()
+    assert not locks.exists()
+
+
+def test_every_subset_is_listed_once_fullest_first() -> None:
+    subsets = post_gen.every_subset()
+    assert len(set(subsets)) == 2 ** len(post_gen.OPTIONAL_APPS)
+    assert subsets[0] == tuple(post_gen.OPTIONAL_APPS)
+    assert subsets[-1] == ()
+
+
+def test_subset_ids_follow_the_table_order() -> None:
+    assert post_gen.subset_id(["system", "chat"]) == "chat+system"
+    assert post_gen.subset_id([]) == "none"
 
 
 @pytest.mark.parametrize("email", ["you@example.com", "a.b+c@d.e", "x@localhost"])
@@ -124,6 +203,59 @@ def test_trace_patterns_cover_only_unselected_apps() -> None:
     assert any(p.search("from system.tasks import x") for p in patterns)
     assert not any(p.search("from chat.messages import x") for p in patterns)
     assert not any(p.search("import openai") for p in patterns)
+
+
+@pytest.mark.parametrize(
+    ("app", "line"),
+    [
+        ("chat", "import chat"),
+        ("chat", "from chat.messages import Message"),
+        ("chat", '    path("chat/", include("chat.urls")),'),
+        ("chat", 'socket_path = "/ws/chat/"'),
+        ("chat", '    "chat.apps.ChatConfig",'),
+        ("chat", "{% url 'chat:index' %}"),
+        ("assistants", "from openai import AsyncOpenAI"),
+        ("assistants", 'OPENAI_API_KEY = env("OPENAI_API_KEY", default="")'),
+        ("assistants", '    "openai>=2,<4",'),
+        ("assistants", "| `OPENAI_MODEL` | the model |"),
+        ("system", "from .celery import app"),
+        ("system", 'CELERY_BROKER_URL = env("REDIS_URL")'),
+        ("system", '    "celery[redis]>=5.5,<6",'),
+        ("system", "  worker:"),
+        ("system", "uv run celery -A config worker"),
+        ("system", '    "system/index.html",'),
+    ],
+)
+def test_trace_patterns_match_identifiers(app: str, line: str) -> None:
+    selected = [name for name in post_gen.OPTIONAL_APPS if name != app]
+    assert any(p.search(line) for p in post_gen.trace_patterns(selected)), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Chat with your team, or ask an assistant.",
+        "Talk to the system administrator about the worker pool.",
+        'assert request.path == "/v1/chat/completions"',
+        "completion = client.chat.completions.create()",
+        'id = "chatcmpl-123"',
+        "font-family: system-ui, sans-serif;",
+        "Built on OpenAI's SDK and Celery's workers.",
+    ],
+)
+def test_trace_patterns_leave_prose_and_foreign_names_alone(line: str) -> None:
+    assert not any(p.search(line) for p in post_gen.trace_patterns([])), line
+
+
+def test_a_leftover_import_in_a_bake_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "views.py").write_text("import chat\n")
+    (tmp_path / "README.md").write_text("Chat with your team.\n")
+
+    traces = find_traces(tmp_path, ["assistants", "system"])
+
+    assert len(traces) == 1
+    assert traces[0].startswith("core/views.py:1:")
 
 
 def test_every_app_owns_paths_and_traces() -> None:

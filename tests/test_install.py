@@ -1,8 +1,8 @@
-"""A bake installs from its own pyproject.toml alone, as its README says.
+"""A bake installs from its own ``uv.lock`` alone, as its README says.
 
 The rest of the suite shares one environment; here the fullest and the emptiest
-bakes each get a fresh one from ``uv sync``, so a dependency missing from a
-subset's list fails here.
+bakes each get a fresh one from ``uv sync --locked``, so a dependency missing
+from a subset's lock fails here.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SUBSETS, Subset, clean_environment, run
-
-FULLEST, EMPTIEST = SUBSETS[0], SUBSETS[-1]
+from bakery import EMPTIEST, FULLEST, Subset, clean_environment, run
 
 
 @pytest.mark.parametrize("fresh", [FULLEST, EMPTIEST], ids=lambda s: s.id)
-def test_bake_installs_and_passes_from_its_own_pyproject(
+def test_bake_installs_and_passes_from_its_own_lock(
     cookies: Any, fresh: Subset
 ) -> None:
     uv = shutil.which("uv")
@@ -29,7 +27,7 @@ def test_bake_installs_and_passes_from_its_own_pyproject(
     project: Path = result.project_path
     env = clean_environment()
 
-    run([uv, "sync", "--quiet"], project, env)
+    run([uv, "sync", "--quiet", "--locked"], project, env)
     tests = run(
         [uv, "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], project, env
     )

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import Subset, clean_environment, run
+from bakery import Subset, clean_environment, run, shared_environment
 
 PRODUCTION = "config.settings.production"
 REQUIRED_PRODUCTION_ENV = {
@@ -82,8 +82,9 @@ def test_production_without_a_secret_key_stops_with_one_clear_line(
     )
 
     assert result.returncode != 0
-    last_line = result.stderr.strip().splitlines()[-1]
-    assert "DJANGO_SECRET_KEY is not set" in last_line, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ERROR: DJANGO_SECRET_KEY is not set"), result.stderr
 
 
 # --- type checks --------------------------------------------------------------
@@ -179,9 +180,8 @@ def test_dockerfile_is_multi_stage_and_built_with_uv(
         names.add(words[2])
     runs = [step for step in dockerfile if step.keyword == "RUN"]
     assert any("uv sync" in step.arguments for step in runs)
-    assert all(
-        "--no-dev" in step.arguments for step in runs if "uv sync" in step.arguments
-    )
+    syncs = [step.arguments for step in runs if "uv sync" in step.arguments]
+    assert all("--no-dev" in sync and "--locked" in sync for sync in syncs), syncs
     for step in dockerfile:
         if step.keyword != "COPY":
             continue
@@ -193,8 +193,6 @@ def test_dockerfile_is_multi_stage_and_built_with_uv(
             assert flags["from"] in names or "/" in flags["from"], step.arguments
             continue
         for source in sources:
-            if any(char in source for char in "*?["):
-                continue  # optional files, e.g. uv.lock before the first `uv lock`
             assert (project / source).exists(), f"COPY names missing {source}"
 
 
@@ -361,7 +359,7 @@ def test_ci_runs_the_readme_checks_against_redis(project: Path) -> None:
     ]
     assert commands == readme_checks(project)
     for expected in (
-        "uv sync",
+        "uv sync --locked",
         "uv run ruff check .",
         "uv run ruff format --check .",
         "uv run mypy .",
@@ -383,10 +381,11 @@ def test_ci_runs_the_readme_checks_against_redis(project: Path) -> None:
 # --- pre-commit ---------------------------------------------------------------
 
 
-def test_pre_commit_passes_on_a_fresh_bake(
+def test_first_commit_passes_the_pre_commit_hooks(
     project: Path, bake_python: Path, tmp_path: Path
 ) -> None:
-    """``pre-commit run --all-files`` in a fresh git repository of the bake.
+    """The README's first steps: ``git init``, ``pre-commit install``, then the
+    first commit of everything, ``uv.lock`` included, through every hook.
 
     Hooks run the bake's tools through ``uv run``; here uv uses the shared
     environment as it is instead of syncing one for the copy.
@@ -394,7 +393,7 @@ def test_pre_commit_passes_on_a_fresh_bake(
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
     assert {repo["repo"] for repo in config["repos"]} == {"local"}
-    assert {"ruff-check", "ruff-format", "end-of-file-fixer"} <= {
+    assert {"ruff-check", "ruff-format", "check-added-large-files"} <= {
         h["id"] for h in hooks
     }
     for hook in hooks:
@@ -403,14 +402,17 @@ def test_pre_commit_passes_on_a_fresh_bake(
     copy = tmp_path / project.name
     shutil.copytree(project, copy)
     git = shutil.which("git")
-    assert git, "git is needed to run pre-commit"
-    env = clean_environment(
-        UV_NO_SYNC="1",
-        UV_PROJECT_ENVIRONMENT=str(bake_python.parent.parent),
-        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+    assert git, "git is needed to commit"
+    env = shared_environment(
+        bake_python, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home")
     )
     run([git, "init", "--quiet"], copy, env)
+    run([git, "config", "user.name", "First Committer"], copy, env)
+    run([git, "config", "user.email", "first@example.com"], copy, env)
+    run([bake_python, "-m", "pre_commit", "install"], copy, env)
     run([git, "add", "--all"], copy, env)
-    run([bake_python, "-m", "pre_commit", "run", "--all-files"], copy, env)
-    status = run([git, "status", "--porcelain"], copy, env).stdout
-    assert not [line for line in status.splitlines() if not line.startswith("A ")]
+    run([git, "commit", "--quiet", "-m", "first"], copy, env)
+
+    committed = run([git, "ls-files"], copy, env).stdout.splitlines()
+    assert "uv.lock" in committed
+    assert run([git, "status", "--porcelain"], copy, env).stdout == ""

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import yaml
-from conftest import SUBSET_IDS, TEMPLATE_DIR, run
+from bakery import SUBSET_IDS, TEMPLATE_DIR, run
 
 WORKFLOW = TEMPLATE_DIR / ".github" / "workflows" / "bake.yml"
 CI_SCRIPT = TEMPLATE_DIR / ".ci" / "run"
@@ -50,8 +50,26 @@ def test_shards_run_the_ci_command_for_their_subset() -> None:
     assert expected in bake_commands
 
 
+def test_shards_get_a_browser_that_runs_on_githubs_ubuntu() -> None:
+    """Playwright's own Chromium, with its system libraries, handed to the
+    suite through the variable its ``chromium`` fixture reads."""
+    script = "\n".join(commands(workflow()["jobs"]["bake"]))
+    assert "playwright install --with-deps chromium" in script
+    assert "PLAYWRIGHT_CHROMIUM_EXECUTABLE=" in script
+    assert "$GITHUB_ENV" in script
+    assert "apt-get install -y redis-server\n" in script + "\n"
+
+
+def test_ci_script_works_as_root_or_through_sudo_without_system_pip() -> None:
+    script = CI_SCRIPT.read_text()
+    assert "SUDO=sudo" in script
+    assert "$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install" in script
+    assert "python3 -m venv" in script
+    assert not re.search(r"^\s*(python3 -m )?pip3? install", script, re.MULTILINE)
+
+
 def test_template_code_is_ruff_clean() -> None:
-    paths = ["hooks", "tests", "local_extensions.py"]
+    paths = ["hooks", "tests", "scripts", "local_extensions.py"]
     ruff = [sys.executable, "-m", "ruff"]
     run([*ruff, "check", "--no-cache", *paths], TEMPLATE_DIR)
     run([*ruff, "format", "--check", "--no-cache", *paths], TEMPLATE_DIR)

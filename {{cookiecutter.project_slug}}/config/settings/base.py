@@ -19,7 +19,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return env.list(name) if name in env else default
 
 
-PROJECT_NAME = {{ cookiecutter.project_name|literal }}
+PROJECT_NAME = {{ cookiecutter.project_name|python_literal }}
 
 INSTALLED_APPS = [
     "daphne",
@@ -147,7 +147,7 @@ LOGGING = {
 
 CHANX: dict[str, object] = {
     "ASYNCAPI_TITLE": f"{PROJECT_NAME} WebSocket API",
-    "ASYNCAPI_DESCRIPTION": {{ cookiecutter.description|literal }},
+    "ASYNCAPI_DESCRIPTION": {{ cookiecutter.description|python_literal }},
 }
 # Whether /asyncapi/docs/ and /asyncapi/schema/ are served (production: off).
 ASYNCAPI_PUBLIC = env.bool("DJANGO_ASYNCAPI_PUBLIC", default=True)

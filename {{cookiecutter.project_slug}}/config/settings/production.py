@@ -5,8 +5,6 @@ through the environment (for a first run over plain HTTP, say) without editing
 this file. ``manage.py check --deploy`` passes with the defaults.
 """
 
-from django.core.exceptions import ImproperlyConfigured
-
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, MIDDLEWARE, env, env_list
 
@@ -16,8 +14,10 @@ INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "daphne"]
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is not set: production needs a long random secret key."
+    # SystemExit, not ImproperlyConfigured: one line on stderr, no traceback,
+    # whether manage.py, uvicorn or the worker loads these settings.
+    raise SystemExit(
+        "ERROR: DJANGO_SECRET_KEY is not set: production needs a long random secret key."
     )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default=[])
