@@ -130,13 +130,14 @@ def generate(project: Path, bake_python: Path, workdir: Path) -> Generation:
 @pytest.mark.parametrize("subset", WITH_SOCKETS, ids=lambda subset: subset.id)
 def test_client_passes_strict_type_checks(
     generation: Generation,
+    project: Path,
     bake_python: Path,
     subset: Subset,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     assert generation.result.returncode == 0, generation.result.stderr
     package = generation.package
-    assert package.name == "chanx_project_client"
+    assert package.name == f"{project.name}_client"
     for app in subset.apps:
         assert (package / app / "client.py").is_file(), app
     workdir = package.parent
