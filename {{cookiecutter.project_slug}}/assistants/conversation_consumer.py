@@ -117,6 +117,21 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
         self.service: OpenAIService | None = None
         self.answering = False
         self.disconnected = False
+        self.let_in = False
+
+    async def post_authentication(self) -> None:
+        self.let_in = True
+
+    async def receive(
+        self,
+        text_data: str | None = None,
+        bytes_data: bytes | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # A client refused at the handshake may have sent frames before it
+        # heard: nobody is left to answer them.
+        if self.let_in:
+            await super().receive(text_data, bytes_data, **kwargs)
 
     async def websocket_disconnect(self, message: Any) -> None:
         # A stream still running sees this and stops pulling tokens.

@@ -7,7 +7,7 @@ with other ``permission_classes``) checks that user with chanx's authenticator
 and Django REST framework's permissions, as an HTTP view would be checked.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chanx.channels.authenticator import ChanxAuthView, DjangoAuthenticator
@@ -18,8 +18,10 @@ from chanx.type_defs import SendMessageFn
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
 if TYPE_CHECKING:
@@ -39,14 +41,34 @@ class SignInAuthentication(SessionAuthentication):
         return "Session"
 
 
+class JSONWhateverTheClientAccepts(BaseContentNegotiation):
+    """The first renderer, whatever the handshake's ``Accept`` header says."""
+
+    def select_parser(
+        self, request: Request, parsers: Iterable[BaseParser]
+    ) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
 class AuthenticationView(ChanxAuthView):
     """The view chanx checks a handshake with, answering in JSON only.
 
-    A client asking for HTML would otherwise get DRF's browsable API, whose
-    templates this project does not install.
+    DRF would otherwise pick its answer by the ``Accept`` header: its browsable
+    API (whose templates this project does not install) for ``text/html``, a
+    406 for anything else it cannot render.
     """
 
     renderer_classes = (JSONRenderer,)
+    content_negotiation_class = JSONWhateverTheClientAccepts
 
 
 class SessionAuthenticator(DjangoAuthenticator):

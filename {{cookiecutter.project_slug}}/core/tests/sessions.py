@@ -2,19 +2,17 @@
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 
-
-def make_user(username: str) -> AbstractBaseUser:
-    user: AbstractBaseUser = get_user_model().objects.create_user(
-        username=username, password="correct horse battery staple"
-    )
-    return user
+PASSWORD = "correct horse battery staple"
 
 
-def session_cookie(user: AbstractBaseUser) -> tuple[bytes, bytes]:
+def make_user(username: str) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD)
+
+
+def session_cookie(user: User) -> tuple[bytes, bytes]:
     """A ``Cookie`` header carrying a session signed in as ``user``."""
     client = Client()
     client.force_login(user)

@@ -5,8 +5,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 
@@ -131,7 +130,7 @@ def test_periods_read_as_words() -> None:
     assert Limit(1, 90).period == "90 seconds"
 
 
-def scope(host: str | None, user: AbstractBaseUser | None = None) -> dict[str, Any]:
+def scope(host: str | None, user: User | None = None) -> dict[str, Any]:
     return {
         "client": None if host is None else (host, 51000),
         "user": user or AnonymousUser(),
