@@ -169,13 +169,32 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
             return
         self.answering = True
         try:
-            verdict = await question_quota().acheck(client_key(self.scope))
-            if verdict.allowed:
+            if await self.within_quota():
                 await self.answer(message.payload)
-            else:
-                await self.send_rate_limited(verdict)
         finally:
             self.answering = False
+
+    async def within_quota(self) -> bool:
+        """Count the question; if it is over the quota, tell the client why.
+
+        Questions are refused (code ``unavailable``) while the counts cannot
+        be read, when the cache's Redis is down say: every question costs
+        money, so none goes uncounted.
+        """
+        try:
+            verdict = await question_quota().acheck(client_key(self.scope))
+        except Exception as error:
+            logger.warning(
+                "Could not count a question: %s: %s", type(error).__name__, error
+            )
+            await self.send_error(
+                "unavailable",
+                "The assistant cannot take questions right now. Try again shortly.",
+            )
+            return False
+        if not verdict.allowed:
+            await self.send_rate_limited(verdict)
+        return verdict.allowed
 
     async def answer(self, question: str) -> None:
         history = list(self.history)

@@ -124,6 +124,22 @@ class QuestionQuotaTestCase(SocketTestCase):
         assert 1 <= refused["retry_after"] <= 86400
         assert self.generate_stream.call_count == 1
 
+    async def test_no_question_goes_uncounted_while_counts_are_unreadable(
+        self,
+    ) -> None:
+        communicator = await self.connected(address="203.0.113.7")
+
+        with patch(
+            "core.limits.RateLimiter.check",
+            side_effect=ConnectionError("Error 111 connecting to 127.0.0.1:6379"),
+        ):
+            refused = refusal(await self.ask(communicator))
+
+        assert refused["code"] == "unavailable"
+        assert "6379" not in refused["detail"]
+        self.generate_stream.assert_not_called()
+        assert (await self.ask(communicator))[-1].action == "complete_streaming"
+
     async def test_a_refused_question_is_not_remembered(self) -> None:
         communicator = await self.connected(address="203.0.113.7")
         await self.ask(communicator, "First")

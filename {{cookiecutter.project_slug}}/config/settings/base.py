@@ -128,6 +128,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Counting is quick: give up soon rather than hold a socket waiting.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         },
     }
 else:
