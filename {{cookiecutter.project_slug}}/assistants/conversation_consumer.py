@@ -8,9 +8,12 @@ from asgiref.sync import sync_to_async
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import channel, ws_handler
 from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import ErrorMessage, PongMessage
+from chanx.messages.outgoing import AuthenticationMessage, ErrorMessage, PongMessage
 from django.conf import settings
 from openai import APIConnectionError, APIStatusError, APITimeoutError, OpenAIError
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from assistants.messages import (
     AssistantMessage,
@@ -20,16 +23,43 @@ from assistants.messages import (
     StreamingStartMessage,
 )
 from assistants.services.ai_service import ConversationMessage, OpenAIService
+from core.authentication import SessionAuthenticator
+from core.limits import Limit, RateLimiter, Verdict, client_key
 
 logger = logging.getLogger(__name__)
 
-# Hints for the provider's refusals that a server admin can fix.
+# What the server's operator can do about a provider's refusal: for the log
+# only, since clients have no business knowing the server's settings.
 STATUS_HINTS = {
     401: "check OPENAI_API_KEY",
     403: "check OPENAI_API_KEY",
     404: "check OPENAI_MODEL and OPENAI_BASE_URL",
-    429: "rate limited, try again shortly",
+    429: "the provider's own rate limit or quota",
 }
+
+
+class SignedInWhenRequired(BasePermission):
+    """Everyone may ask unless ``ASSISTANTS_REQUIRE_LOGIN`` is on."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not settings.ASSISTANTS_REQUIRE_LOGIN:
+            return True
+        return bool(request.user and request.user.is_authenticated)
+
+
+class AssistantsAuthenticator(SessionAuthenticator):
+    permission_classes = (SignedInWhenRequired,)
+
+
+def question_quota() -> RateLimiter:
+    """The questions each user (or client address) may ask, read from settings."""
+    return RateLimiter(
+        "questions",
+        [
+            Limit(settings.ASSISTANTS_QUESTIONS_PER_MINUTE, per_seconds=60),
+            Limit(settings.ASSISTANTS_QUESTIONS_PER_DAY, per_seconds=86400),
+        ],
+    )
 
 
 def next_token(tokens: Iterator[str]) -> str | None:
@@ -49,10 +79,9 @@ def describe_failure(error: Exception) -> tuple[str, str]:
     if isinstance(error, APIConnectionError):
         return "unavailable", "Could not reach the AI provider. Try again."
     if isinstance(error, APIStatusError):
-        hint = STATUS_HINTS.get(error.status_code, "try again")
         return (
             "provider_error",
-            f"The AI provider refused the request (HTTP {error.status_code}): {hint}.",
+            f"The AI provider refused the request (HTTP {error.status_code}). Try again later.",
         )
     if isinstance(error, OpenAIError):
         return "provider_error", "The AI provider failed while answering. Try again."
@@ -71,10 +100,16 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
     """One conversation with the assistant, for the life of the connection.
 
     Answers one question at a time. A question sent while an answer is still
-    streaming is refused with an ``error`` frame (code ``busy``). A failed
-    answer sends an ``error`` frame and is forgotten together with its
-    question, so the history stays a clean series of question/answer pairs.
+    streaming is refused with an ``error`` frame (code ``busy``), and one over
+    the asker's quota (per user, or per client address for visitors, across
+    all their sockets) with code ``rate_limited``; neither reaches the
+    provider. A failed answer sends an ``error`` frame and is forgotten
+    together with its question, so the history stays a clean series of
+    question/answer pairs.
     """
+
+    authenticator_class = AssistantsAuthenticator
+    emits = [AuthenticationMessage]  # noqa: RUF012
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,6 +117,21 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
         self.service: OpenAIService | None = None
         self.answering = False
         self.disconnected = False
+        self.let_in = False
+
+    async def post_authentication(self) -> None:
+        self.let_in = True
+
+    async def receive(
+        self,
+        text_data: str | None = None,
+        bytes_data: bytes | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # A client refused at the handshake may have sent frames before it
+        # heard: nobody is left to answer them.
+        if self.let_in:
+            await super().receive(text_data, bytes_data, **kwargs)
 
     async def websocket_disconnect(self, message: Any) -> None:
         # A stream still running sees this and stops pulling tokens.
@@ -96,8 +146,10 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
         summary="Ask the assistant",
         description=(
             "Answered with streaming_start, one streaming frame per token, then "
-            "complete_streaming holding the whole answer. Failures and questions "
-            "sent while an answer is streaming get an error frame instead."
+            "complete_streaming holding the whole answer. Failures, questions "
+            "sent while an answer is streaming and questions over the asker's "
+            "quota (code rate_limited, with retry_after in seconds) get an "
+            "error frame instead."
         ),
         output_type=(
             StreamingStartMessage
@@ -117,9 +169,32 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
             return
         self.answering = True
         try:
-            await self.answer(message.payload)
+            if await self.within_quota():
+                await self.answer(message.payload)
         finally:
             self.answering = False
+
+    async def within_quota(self) -> bool:
+        """Count the question; if it is over the quota, tell the client why.
+
+        Questions are refused (code ``unavailable``) while the counts cannot
+        be read, when the cache's Redis is down say: every question costs
+        money, so none goes uncounted.
+        """
+        try:
+            verdict = await question_quota().acheck(client_key(self.scope))
+        except Exception as error:
+            logger.warning(
+                "Could not count a question: %s: %s", type(error).__name__, error
+            )
+            await self.send_error(
+                "unavailable",
+                "The assistant cannot take questions right now. Try again shortly.",
+            )
+            return False
+        if not verdict.allowed:
+            await self.send_rate_limited(verdict)
+        return verdict.allowed
 
     async def answer(self, question: str) -> None:
         history = list(self.history)
@@ -128,8 +203,7 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
         except OpenAIError:
             logger.warning("The assistant cannot answer: OPENAI_API_KEY is not set.")
             await self.send_error(
-                "not_configured",
-                "The assistant is not configured: the server has no OPENAI_API_KEY.",
+                "not_configured", "The assistant is not set up on this server yet."
             )
             return
 
@@ -140,6 +214,12 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
             code, detail = describe_failure(error)
             if code == "failed":
                 logger.exception("The assistant failed to answer.")
+            elif isinstance(error, APIStatusError):
+                logger.warning(
+                    "The AI provider refused a request (HTTP %s): %s.",
+                    error.status_code,
+                    STATUS_HINTS.get(error.status_code, "see the provider's status"),
+                )
             else:
                 logger.warning("The AI provider failed: %s", type(error).__name__)
             await self.send_error(code, detail)
@@ -186,12 +266,38 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
         return "".join(pieces)
 
     def remember(self, question: str, text: str) -> None:
-        """Keep the exchange, dropping the oldest whole exchanges past the limit."""
+        """Keep the exchange, dropping the oldest whole exchanges past the limits.
+
+        What is kept is sent with the next question, so the limits bound what
+        one question costs: at most ``ASSISTANT_HISTORY_LIMIT`` messages of at
+        most ``ASSISTANTS_HISTORY_MAX_CHARS`` characters together.
+        """
         self.history.append({"role": "user", "content": question})
         self.history.append({"role": "assistant", "content": text})
         limit = max(settings.ASSISTANT_HISTORY_LIMIT, 0)
-        while len(self.history) > limit:
+        max_chars = settings.ASSISTANTS_HISTORY_MAX_CHARS
+        while self.history and (
+            len(self.history) > limit
+            or sum(len(turn["content"]) for turn in self.history) > max_chars
+        ):
             del self.history[:2]
+
+    async def send_rate_limited(self, verdict: Verdict) -> None:
+        limit = verdict.refused_by
+        allowed = f" ({limit.count} per {limit.period})" if limit else ""
+        seconds = verdict.retry_after
+        await self.send_message(
+            ErrorMessage(
+                payload={
+                    "code": "rate_limited",
+                    "detail": (
+                        f"You have asked as many questions as allowed{allowed}. "
+                        f"Try again in {seconds} second{'' if seconds == 1 else 's'}."
+                    ),
+                    "retry_after": seconds,
+                }
+            )
+        )
 
     async def send_error(self, code: str, detail: str) -> None:
         await self.send_message(ErrorMessage(payload={"code": code, "detail": detail}))

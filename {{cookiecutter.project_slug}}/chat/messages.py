@@ -1,16 +1,43 @@
 """Messages of the chat socket."""
 
-from typing import Literal
+import unicodedata
+from typing import Annotated, Literal
 
 from chanx.messages.base import BaseMessage
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+NAME_MAX_LENGTH = 50
+
+# Control and format characters: invisible, and some (U+202E) reverse how the
+# text around them reads, so a name could pass for someone else's.
+HIDDEN_CATEGORIES = {"Cc", "Cf"}
+
+
+def visible_only(name: str) -> str:
+    for character in name:
+        if unicodedata.category(character) in HIDDEN_CATEGORIES:
+            raise ValueError(
+                f"names cannot hold control or formatting characters (U+{ord(character):04X})"
+            )
+    return name
+
+
+MemberName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH),
+    AfterValidator(visible_only),
+]
 
 
 class ChatMessagePayload(BaseModel):
-    """What a member said, and under which name."""
+    """What a member said, and under which name.
+
+    A signed-in member's name is their user name, whatever they send; a
+    visitor's is trimmed, and refused when blank or holding hidden characters.
+    """
 
     message: str = Field(min_length=1, max_length=2000)
-    name: str = Field(min_length=1, max_length=50)
+    name: MemberName
 
 
 class NewChatMessage(BaseMessage):

@@ -1,5 +1,9 @@
 """ASGI entry point: Django for HTTP (behind a ``/healthz/`` probe), Chanx for websockets.
 
+Websockets pass the origin check, then Channels' session and auth middleware,
+so every consumer finds the signed-in user (or an anonymous one) in
+``scope["user"]``.
+
 Servers import ``application`` from here, for example
 ``uvicorn config.asgi:application``.
 """
@@ -13,6 +17,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 # Django must be set up before the routing imports the consumers.
 django_asgi_app = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from chanx.channels.routing import include, path  # noqa: E402
 
@@ -24,7 +29,9 @@ application = ProtocolTypeRouter(
     {
         "http": HealthCheck(django_asgi_app),
         "websocket": allowed_hosts_origin_validator(
-            RefusingURLRouter([path("ws/", include("config.routing"))])
+            AuthMiddlewareStack(
+                RefusingURLRouter([path("ws/", include("config.routing"))])
+            )
         ),
     }
 )

@@ -43,13 +43,17 @@ class OpenAIService:
 
         A generator, so the request is only made when the first token is
         pulled (in the caller's thread), and closing it early closes
-        the HTTP response. Chunks without text (the role, the finish reason,
-        usage) yield nothing.
+        the HTTP response. The answer is cut at ``ASSISTANTS_MAX_ANSWER_TOKENS``
+        tokens. Chunks without text (the role, the finish reason, usage) yield
+        nothing.
         """
         messages = [as_message_param(turn) for turn in history]
         messages.append({"role": "user", "content": message})
         with self.client.chat.completions.create(
-            model=self.model, messages=messages, stream=True
+            model=self.model,
+            messages=messages,
+            stream=True,
+            max_completion_tokens=settings.ASSISTANTS_MAX_ANSWER_TOKENS,
         ) as stream:
             for chunk in stream:
                 if chunk.choices and chunk.choices[0].delta.content:

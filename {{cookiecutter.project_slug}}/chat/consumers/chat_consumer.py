@@ -6,7 +6,8 @@ from chanx.core.decorators import channel, ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
 
-from chat.messages import NewChatMessage
+from chat.messages import NAME_MAX_LENGTH, ChatMessagePayload, NewChatMessage
+from core.authentication import SessionAuthenticator, signed_in_user
 
 # What channel layers accept in a group name, kept short enough to prefix.
 ROOM_NAME = re.compile(r"[A-Za-z0-9_.-]{1,80}")
@@ -22,7 +23,13 @@ INVALID_ROOM = "Room names are 1-80 letters, digits, '-', '_' or '.'."
     tags=["chat"],
 )
 class ChatConsumer(AsyncJsonWebsocketConsumer):
-    """One member's connection to the room named in the URL."""
+    """One member's connection to the room named in the URL.
+
+    Visitors and signed-in users alike may join; a signed-in member speaks
+    under their user name, which nobody else can take.
+    """
+
+    authenticator_class = SessionAuthenticator
 
     async def websocket_connect(self, message: Any) -> None:
         room_name = self.url_params["room_name"]
@@ -46,8 +53,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     @ws_handler(
         summary="Send a message to the room",
-        description="Everyone else in the room receives it; the sender does not.",
+        description=(
+            "Everyone else in the room receives it; the sender does not. A "
+            "signed-in member's name is their user name, whatever the payload says."
+        ),
         output_type=NewChatMessage,
     )
     async def handle_new_chat_message(self, message: NewChatMessage) -> None:
+        user = signed_in_user(self.scope)
+        if user is not None:
+            message = NewChatMessage(
+                payload=ChatMessagePayload(
+                    message=message.payload.message,
+                    name=user.get_username()[:NAME_MAX_LENGTH],
+                )
+            )
         await self.broadcast_message(message, exclude_current=True)

@@ -145,6 +145,27 @@ LOGGING = {
     },
 }
 
+# Counts that every server process must share, such as rate limits
+# (core.limits): in Redis when REDIS_URL is set, else in this process's memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Counting is quick: give up soon rather than hold a socket waiting.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+
+# Sign in and out with Django's own views (core/urls.py); sockets see the user.
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "core:home"
+
 CHANX: dict[str, object] = {
     "ASYNCAPI_TITLE": f"{PROJECT_NAME} WebSocket API",
     "ASYNCAPI_DESCRIPTION": {{ cookiecutter.description|python_literal }},
@@ -159,10 +180,22 @@ OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=60.0)
-OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
+# Each retry is another paid request: by default a failure reaches the client,
+# who may ask again (within the quota below).
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=0)
 # Messages (questions and answers) each connection remembers and sends back
-# with a new question; the oldest exchanges go first.
+# with a new question; the oldest exchanges go first, also once together they
+# are longer than ASSISTANTS_HISTORY_MAX_CHARS.
 ASSISTANT_HISTORY_LIMIT = env.int("ASSISTANT_HISTORY_LIMIT", default=20)
+ASSISTANTS_HISTORY_MAX_CHARS = env.int("ASSISTANTS_HISTORY_MAX_CHARS", default=12000)
+# The longest answer, in tokens (the API's max_completion_tokens).
+ASSISTANTS_MAX_ANSWER_TOKENS = env.int("ASSISTANTS_MAX_ANSWER_TOKENS", default=1000)
+# Questions each signed-in user (or, when visitors may ask, each client
+# address) may ask per minute and per day (a day ends at midnight UTC).
+ASSISTANTS_QUESTIONS_PER_MINUTE = env.int("ASSISTANTS_QUESTIONS_PER_MINUTE", default=10)
+ASSISTANTS_QUESTIONS_PER_DAY = env.int("ASSISTANTS_QUESTIONS_PER_DAY", default=200)
+# Only signed-in users may ask; dev and test settings let visitors ask too.
+ASSISTANTS_REQUIRE_LOGIN = env.bool("ASSISTANTS_REQUIRE_LOGIN", default=True)
 {%- endif %}
 {%- if cookiecutter.use_system %}
 

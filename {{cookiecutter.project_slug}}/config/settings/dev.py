@@ -11,3 +11,8 @@ SECRET_KEY = env.str(
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"]
 )
+{%- if cookiecutter.use_assistants %}
+
+# Anyone who opens the page may ask; sign in to try the production behaviour.
+ASSISTANTS_REQUIRE_LOGIN = env.bool("ASSISTANTS_REQUIRE_LOGIN", default=False)
+{%- endif %}

@@ -1,7 +1,9 @@
 """Settings for the test suite: fast, isolated, and chanx's completion frames on."""
 
+import uuid
+
 from .base import *  # noqa: F403
-from .base import {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPORT_OPTIONS, {% endif %}CHANX
+from .base import CACHES, {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPORT_OPTIONS, {% endif %}CHANX
 
 SECRET_KEY = "test-only-secret-key"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
@@ -9,6 +11,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Completion frames tell a test communicator when a handler has finished.
 CHANX = {**CHANX, "SEND_COMPLETION": True}
+
+# Each run counts from zero, even in a Redis that an earlier run counted in.
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 {%- if cookiecutter.use_assistants %}
 
 # No test reaches a real AI provider, whatever .env holds: tests patch the
@@ -16,6 +21,11 @@ CHANX = {**CHANX, "SEND_COMPLETION": True}
 OPENAI_API_KEY = ""
 OPENAI_BASE_URL = ""
 OPENAI_MAX_RETRIES = 0
+# The Chanx tutorial's tests connect anonymously, and many tests ask from the
+# same (missing) client address; the quota tests set their own limits.
+ASSISTANTS_REQUIRE_LOGIN = False
+ASSISTANTS_QUESTIONS_PER_MINUTE = 10_000
+ASSISTANTS_QUESTIONS_PER_DAY = 10_000
 {%- endif %}
 {%- if cookiecutter.use_system %}
 

@@ -35,7 +35,8 @@ def test_landing_page_links_each_app_and_the_docs(client: Client) -> None:
 
     assert response.status_code == 200
     app_pages = {reverse(config.page_url_name) for config in realtime_apps()}
-    expected = app_pages | {"/", "/asyncapi/docs/", "/asyncapi/schema/"}
+    sign_in = f"{reverse('core:login')}?next=/"
+    expected = app_pages | {"/", "/asyncapi/docs/", "/asyncapi/schema/", sign_in}
     links = page_links(response.content.decode())
     assert {link for link in links if not link.startswith("/static/")} == expected
 

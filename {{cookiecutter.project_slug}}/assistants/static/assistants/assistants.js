@@ -107,7 +107,25 @@
     refresh();
   }
 
-  const socket = new LiveSocket(panel.dataset.socketPath, { status, onMessage, onOpen, onStateChange });
+  /* The server closed on purpose: say why, with a way to sign in if that helps. */
+  function onRefused({ code, reason }) {
+    const entry = addEntry("error", "", `The assistant is not available to you: ${reason}.`);
+    if (code === 4401) {
+      const link = document.createElement("a");
+      link.href = panel.dataset.signInUrl;
+      link.id = "sign-in-to-ask";
+      link.textContent = "Sign in to ask";
+      entry.text.append(" ", link);
+    }
+  }
+
+  const socket = new LiveSocket(panel.dataset.socketPath, {
+    status,
+    onMessage,
+    onOpen,
+    onStateChange,
+    onRefused,
+  });
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -5,24 +5,34 @@
  *     status: document.querySelector("#status"),
  *     onMessage: (message) => { ... },   // every frame, parsed: {action, payload}
  *     onStateChange: (state) => { ... }, // "connecting", "open" or "closed"
+ *     onRefused: ({code, reason}) => { ... }, // the server refused on purpose
  *   });
+ *   socket.send("new_message", {text: "hi"});
  *
  * A close with an application code (4000-4999) means the server refused on
- * purpose, so it is shown and not retried.
- *   socket.send("new_message", {text: "hi"});
+ * purpose, so it is explained and not retried. chanx closes a socket whose
+ * authentication failed with 4000 + the HTTP status, after an
+ * "authentication" frame saying why.
  */
 "use strict";
 
 class LiveSocket {
   constructor(
     path,
-    { status = null, onMessage = () => {}, onOpen = () => {}, onStateChange = () => {} } = {},
+    {
+      status = null,
+      onMessage = () => {},
+      onOpen = () => {},
+      onStateChange = () => {},
+      onRefused = () => {},
+    } = {},
   ) {
     this.path = path;
     this.statusElement = status;
     this.onMessage = onMessage;
     this.onOpen = onOpen;
     this.onStateChange = onStateChange;
+    this.onRefused = onRefused;
     this.retryDelay = 500;
     this.closedOnPurpose = false;
     this.connect();
@@ -39,6 +49,7 @@ class LiveSocket {
 
   connect() {
     this.setState("connecting", "Connecting…");
+    this.authenticationRefusal = "";
     this.socket = new WebSocket(this.url);
     this.socket.addEventListener("open", () => {
       this.retryDelay = 500;
@@ -52,6 +63,9 @@ class LiveSocket {
       } catch {
         return;
       }
+      if (message.action === "authentication" && message.payload.status_code !== 200) {
+        this.authenticationRefusal = describeError(message.payload.data);
+      }
       this.onMessage(message);
     });
     this.socket.addEventListener("close", (event) => {
@@ -59,7 +73,13 @@ class LiveSocket {
         return;
       }
       if (event.code >= 4000 && event.code < 5000) {
-        this.setState("closed", `Refused: ${event.reason || `code ${event.code}`}`);
+        const reason =
+          LiveSocket.refusals[event.code] ||
+          event.reason ||
+          this.authenticationRefusal ||
+          `code ${event.code}`;
+        this.setState("closed", `Refused: ${reason}`);
+        this.onRefused({ code: event.code, reason });
         return;
       }
       const seconds = Math.round(this.retryDelay / 100) / 10;
@@ -85,6 +105,7 @@ class LiveSocket {
     this.onOpen = () => {};
     this.onMessage = () => {};
     this.onStateChange = () => {};
+    this.onRefused = () => {};
     this.socket.close();
   }
 
@@ -96,6 +117,12 @@ class LiveSocket {
     this.onStateChange(state);
   }
 }
+
+/* What the close codes of a failed authentication mean to the person at the page. */
+LiveSocket.refusals = {
+  4401: "sign in to use this",
+  4403: "your account may not use this",
+};
 
 /* Describe a chanx error frame in one readable line. */
 function describeError(payload) {

@@ -1,0 +1,111 @@
+"""Who is on a socket: the Django user signed in through the site's pages.
+
+``config.asgi`` runs every websocket through Channels' ``AuthMiddlewareStack``,
+which reads the session cookie and puts the user in ``scope["user"]``. A
+consumer with ``authenticator_class = SessionAuthenticator`` (or a subclass
+with other ``permission_classes``) checks that user with chanx's authenticator
+and Django REST framework's permissions, as an HTTP view would be checked.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from chanx.channels.authenticator import ChanxAuthView, DjangoAuthenticator
+from chanx.core.authenticator import Credential
+from chanx.messages.base import BaseMessage
+from chanx.messages.outgoing import AuthenticationMessage
+from chanx.type_defs import SendMessageFn
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    # What DRF's views accept as a permission class (the stubs' own alias).
+    from rest_framework.permissions import _PermissionClass
+
+
+class SignInAuthentication(SessionAuthentication):
+    """DRF's session authentication, answering "sign in" (401) to visitors.
+
+    DRF answers 403 when no session says who is there, because HTTP wants a
+    ``WWW-Authenticate`` header with a 401. A socket has no such header, and a
+    401 tells the page that signing in will help.
+    """
+
+    def authenticate_header(self, request: Request) -> str:
+        return "Session"
+
+
+class JSONWhateverTheClientAccepts(BaseContentNegotiation):
+    """The first renderer, whatever the handshake's ``Accept`` header says."""
+
+    def select_parser(
+        self, request: Request, parsers: Iterable[BaseParser]
+    ) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
+class AuthenticationView(ChanxAuthView):
+    """The view chanx checks a handshake with, answering in JSON only.
+
+    DRF would otherwise pick its answer by the ``Accept`` header: its browsable
+    API (whose templates this project does not install) for ``text/html``, a
+    406 for anything else it cannot render.
+    """
+
+    renderer_classes = (JSONRenderer,)
+    content_negotiation_class = JSONWhateverTheClientAccepts
+
+
+class SessionAuthenticator(DjangoAuthenticator):
+    """Let everyone in, knowing who is signed in; subclasses narrow the permissions.
+
+    A refused client gets chanx's ``authentication`` frame, then a close with
+    4000 + its status (4401: sign in first, 4403: not allowed). An accepted
+    one gets no frame: the open socket says enough.
+    """
+
+    authentication_classes = (SignInAuthentication,)
+    permission_classes: "Sequence[_PermissionClass]" = (AllowAny,)
+    auth_view_class = AuthenticationView
+    # Its methods are chanx's own, which only answer "ok": none to override.
+    override_http_methods = False
+    credentials = (
+        Credential(
+            name=settings.SESSION_COOKIE_NAME,
+            location="cookie",
+            description="Django's session cookie, set by signing in at /accounts/login/.",
+        ),
+    )
+
+    def __init__(self, send_message: SendMessageFn) -> None:
+        async def send_refusal(message: BaseMessage) -> None:
+            if (
+                isinstance(message, AuthenticationMessage)
+                and message.payload.status_code != 200
+            ):
+                await send_message(message)
+
+        super().__init__(send_refusal)
+
+
+def signed_in_user(scope: Mapping[str, Any]) -> AbstractBaseUser | None:
+    """The user signed in on this connection, or None for a visitor."""
+    user = scope.get("user")
+    if isinstance(user, AbstractBaseUser) and user.is_authenticated:
+        return user
+    return None

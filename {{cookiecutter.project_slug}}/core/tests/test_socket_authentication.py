@@ -1,0 +1,85 @@
+"""core.authentication on a socket: who is there, and chanx's refusal."""
+
+from typing import Any
+
+from channels.auth import AuthMiddlewareStack
+from chanx.channels.testing import DjangoWebsocketCommunicator
+from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.core.decorators import ws_handler
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import AuthenticationMessage, PongMessage
+from rest_framework.permissions import IsAuthenticated
+
+from core.authentication import SessionAuthenticator, signed_in_user
+from core.tests.sessions import signed_in_headers
+from core.tests.sockets import SocketTestCase
+
+
+class MembersOnlyAuthenticator(SessionAuthenticator):
+    permission_classes = (IsAuthenticated,)
+
+
+class WhoAmIConsumer(AsyncJsonWebsocketConsumer):
+    """Answers a ping with pong, after saying who is signed in."""
+
+    authenticator_class = MembersOnlyAuthenticator
+    emits = [AuthenticationMessage]  # noqa: RUF012
+
+    @ws_handler
+    async def handle_ping(self, _message: PingMessage) -> PongMessage:
+        user = signed_in_user(self.scope)
+        await self.send_json({"who": user.get_username() if user else None})
+        return PongMessage()
+
+
+application: Any = AuthMiddlewareStack(WhoAmIConsumer.as_asgi())
+
+
+class SessionAuthenticatorTestCase(SocketTestCase):
+    consumer = WhoAmIConsumer
+    router = application
+    ws_path = "/ws/members/"
+
+    def connect_with(
+        self, headers: list[tuple[bytes, bytes]]
+    ) -> DjangoWebsocketCommunicator:
+        return self.create_communicator(headers=headers)
+
+    async def test_a_signed_in_user_is_let_in_without_a_frame(self) -> None:
+        communicator = self.connect_with(await signed_in_headers("ada"))
+
+        connected, _ = await communicator.connect()
+
+        assert connected
+        await communicator.send_message(PingMessage())
+        assert await communicator.receive_json_from() == {"who": "ada"}
+        assert await communicator.receive_all_messages() == [PongMessage()]
+
+    async def test_a_visitor_gets_the_authentication_frame_and_4401(self) -> None:
+        communicator = self.connect_with([])
+        await communicator.connect()
+
+        frame = await communicator.receive_json_from()
+        refusal = AuthenticationMessage.model_validate(frame)
+
+        assert refusal.payload.status_code == 401
+        assert "credentials" in str(refusal.payload.data)
+        await communicator.assert_closed(code=4401)
+
+    async def test_a_forged_session_is_a_visitor(self) -> None:
+        communicator = self.connect_with([(b"cookie", b"sessionid=forged")])
+        await communicator.connect()
+
+        frame = await communicator.receive_json_from()
+
+        assert AuthenticationMessage.model_validate(frame).payload.status_code == 401
+        await communicator.assert_closed(code=4401)
+
+    async def test_a_client_asking_for_html_still_gets_json(self) -> None:
+        communicator = self.connect_with([(b"accept", b"text/html")])
+        await communicator.connect()
+
+        frame = await communicator.receive_json_from()
+
+        assert AuthenticationMessage.model_validate(frame).payload.status_code == 401
+        await communicator.assert_closed(code=4401)
