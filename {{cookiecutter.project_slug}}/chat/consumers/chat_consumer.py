@@ -1,3 +1,6 @@
+"""The chat socket: a room is a channel-layer group, so a message reaches every
+member of it, whichever server process holds their connection."""
+
 import re
 from typing import Any
 
@@ -22,7 +25,11 @@ INVALID_ROOM = "Room names are 1-80 letters, digits, '-', '_' or '.'."
     tags=["chat"],
 )
 class ChatConsumer(AsyncJsonWebsocketConsumer):
-    """One member's connection to the room named in the URL."""
+    """One member's connection to the room named in the URL.
+
+    Messages are broadcast to everyone else in the room: the sender's page
+    shows what it sent already, and an echo would show it twice.
+    """
 
     async def websocket_connect(self, message: Any) -> None:
         room_name = self.url_params["room_name"]

@@ -85,7 +85,8 @@ class SocketChecks(_Checks):
         messages = await self.auth_communicator.receive_all_messages(
             stop_action="error"
         )
-        assert isinstance(messages[-1], ErrorMessage)
+        assert len(messages) == 1
+        assert isinstance(messages[0], ErrorMessage)
         await self.assert_still_answers_ping()
 
     async def test_unknown_action_is_answered_with_an_error(self) -> None:
