@@ -18,14 +18,14 @@ from assistants.messages import (
     StreamingStartMessage,
 )
 from assistants.tests.streams import StalledStream
-from core.tests.sockets import SocketChecks, SocketTestCase
+from core.tests.sockets import REPLY_TIMEOUT, SocketChecks, SocketTestCase
 
 
 async def ask(
     communicator: DjangoWebsocketCommunicator, question: str
 ) -> list[BaseMessage]:
     await communicator.send_message(AssistantMessage(payload=question))
-    return await communicator.receive_all_messages()
+    return await communicator.receive_all_messages(timeout=REPLY_TIMEOUT)
 
 
 def streamed(*tokens: str) -> list[BaseMessage]:

@@ -17,7 +17,7 @@ from assistants.messages import (
 from assistants.tests.fake_openai import FakeOpenAI, chunk
 from assistants.tests.streams import failing_stream
 from core.tests.processes import free_port
-from core.tests.sockets import SocketTestCase
+from core.tests.sockets import REPLY_TIMEOUT, SocketTestCase
 
 
 def error_of(message: BaseMessage) -> dict[str, Any]:
@@ -40,7 +40,7 @@ class AssistantFailuresTestCase(SocketTestCase):
 
     async def ask(self, question: str) -> list[BaseMessage]:
         await self.auth_communicator.send_message(AssistantMessage(payload=question))
-        return await self.auth_communicator.receive_all_messages()
+        return await self.auth_communicator.receive_all_messages(timeout=REPLY_TIMEOUT)
 
     async def test_no_api_key(self) -> None:
         # The test settings leave OPENAI_API_KEY empty.
