@@ -1,4 +1,8 @@
-"""The assistant socket: one conversation per connection, answered as a stream."""
+"""The assistant socket: one conversation per connection, answered as a stream.
+
+A model takes seconds to write an answer; streaming it token by token lets
+the reader start at once instead of staring at nothing until the end.
+"""
 
 import logging
 from collections.abc import Iterator

@@ -4,17 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from core.apps import realtime_apps
+
 urlpatterns = [
     path("", include("core.urls")),
-    {%- if cookiecutter.use_chat %}
-    path("chat/", include("chat.urls")),
-    {%- endif %}
-    {%- if cookiecutter.use_assistants %}
-    path("assistants/", include("assistants.urls")),
-    {%- endif %}
-    {%- if cookiecutter.use_system %}
-    path("system/", include("system.urls")),
-    {%- endif %}
+    *(path(app.url_prefix, include(app.urls_module)) for app in realtime_apps()),
     path("admin/", admin.site.urls),
 ]
 

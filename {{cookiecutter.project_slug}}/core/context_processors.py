@@ -1,10 +1,9 @@
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest
 
-from core.apps import RealtimeAppConfig
+from core.apps import realtime_apps
 
 
 def project(request: HttpRequest) -> dict[str, Any]:
@@ -13,9 +12,5 @@ def project(request: HttpRequest) -> dict[str, Any]:
     return {
         "project_name": settings.PROJECT_NAME,
         "asyncapi_public": settings.ASYNCAPI_PUBLIC,
-        "realtime_apps": [
-            config
-            for config in apps.get_app_configs()
-            if isinstance(config, RealtimeAppConfig)
-        ],
+        "realtime_apps": realtime_apps(),
     }

@@ -17,15 +17,15 @@ from assistants.messages import (
     StreamingPayload,
     StreamingStartMessage,
 )
-from assistants.tests.sockets import SocketTestCase
 from assistants.tests.streams import StalledStream
+from core.tests.sockets import REPLY_TIMEOUT, SocketChecks, SocketTestCase
 
 
 async def ask(
     communicator: DjangoWebsocketCommunicator, question: str
 ) -> list[BaseMessage]:
     await communicator.send_message(AssistantMessage(payload=question))
-    return await communicator.receive_all_messages()
+    return await communicator.receive_all_messages(timeout=REPLY_TIMEOUT)
 
 
 def streamed(*tokens: str) -> list[BaseMessage]:
@@ -37,7 +37,7 @@ def streamed(*tokens: str) -> list[BaseMessage]:
     ]
 
 
-class TestConversationAssistantConsumer(SocketTestCase):
+class ConversationAssistantConsumerTestCase(SocketTestCase):
     """Unit tests for ConversationAssistantConsumer - focuses on AI streaming functionality."""
 
     consumer = ConversationAssistantConsumer
@@ -224,19 +224,35 @@ class TestConversationAssistantConsumer(SocketTestCase):
             await asyncio.sleep(0.01)
         assert stream.closed_early
 
-    async def test_a_page_on_an_allowed_origin_connects(self) -> None:
-        communicator = self.create_communicator(
-            headers=[(b"origin", b"http://localhost")]
-        )
-        connected, _ = await communicator.connect()
-        assert connected
-
-        await communicator.send_message(PingMessage())
-        assert await communicator.receive_all_messages() == [PongMessage()]
-
     async def receive_frames(self, count: int) -> list[str]:
         """The actions of the next ``count`` frames, without waiting for more."""
         return [
             (await self.auth_communicator.receive_json_from())["action"]
             for _ in range(count)
         ]
+
+
+class ConversationAssistantConsumerBadInputTestCase(SocketChecks, SocketTestCase):
+    """Bad frames get chanx's error message and the socket stays usable."""
+
+    consumer = ConversationAssistantConsumer
+    ws_path = "/ws/assistants/"
+
+    @patch("assistants.conversation_consumer.OpenAIService")
+    async def test_invalid_payloads_get_an_error_frame(
+        self, mock_openai_service: Mock
+    ) -> None:
+        await self.auth_communicator.connect()
+
+        for payload in [42, "", None, "x" * 4001]:
+            await self.auth_communicator.send_json_to(
+                {"action": "assistant_message", "payload": payload}
+            )
+            messages = await self.auth_communicator.receive_all_messages(
+                stop_action="error"
+            )
+            assert [message.action for message in messages] == ["error"], payload
+            await self.auth_communicator.receive_all_messages()  # its completion
+
+        mock_openai_service.return_value.generate_stream.assert_not_called()
+        await self.assert_still_answers_ping()

@@ -1,3 +1,6 @@
+"""The chat socket: a room is a channel-layer group, so a message reaches every
+member of it, whichever server process holds their connection."""
+
 import re
 from typing import Any
 
@@ -25,8 +28,10 @@ INVALID_ROOM = "Room names are 1-80 letters, digits, '-', '_' or '.'."
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """One member's connection to the room named in the URL.
 
-    Visitors and signed-in users alike may join; a signed-in member speaks
-    under their user name, which nobody else can take.
+    Messages are broadcast to everyone else in the room: the sender's page
+    shows what it sent already, and an echo would show it twice. Visitors and
+    signed-in users alike may join; a signed-in member speaks under their user
+    name, which nobody else can take.
     """
 
     authenticator_class = SessionAuthenticator

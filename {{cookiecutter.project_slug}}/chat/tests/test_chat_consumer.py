@@ -2,7 +2,6 @@
 
 from typing import cast
 
-from chanx.channels.testing import WebsocketTestCase
 from chanx.constants import GROUP_ACTION_COMPLETE
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -16,7 +15,9 @@ from chat.messages import ChatMessagePayload, NewChatMessage
 from core.tests.sockets import SocketChecks, SocketTestCase
 
 
-class ChatConsumerTestCase(WebsocketTestCase):
+class ChatConsumerTestCase(SocketTestCase):
+    """The tutorial's behaviours: ping, a message reaching the rest of its room only."""
+
     consumer = ChatConsumer
 
     def setUp(self) -> None:
@@ -79,15 +80,6 @@ class ChatConsumerTestCase(WebsocketTestCase):
 
         assert await plain.receive_nothing()
 
-    async def test_message_from_an_allowed_origin_page_connects(self) -> None:
-        communicator = self.create_communicator(
-            headers=[(b"origin", b"http://localhost")]
-        )
-
-        connected, _ = await communicator.connect()
-
-        assert connected
-
 
 class ChatConsumerBadInputTestCase(SocketChecks, SocketTestCase):
     """Bad frames get chanx's error message and the socket stays usable."""
@@ -118,7 +110,7 @@ class ChatConsumerBadInputTestCase(SocketChecks, SocketTestCase):
         await self.assert_still_answers_ping()
 
 
-class ChatRoomNameTestCase(WebsocketTestCase):
+class ChatRoomNameTestCase(SocketTestCase):
     """Room names a channel layer cannot use are refused with a clear close."""
 
     consumer = ChatConsumer

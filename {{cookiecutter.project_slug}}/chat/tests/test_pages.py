@@ -1,3 +1,5 @@
+"""The chat page."""
+
 from django.test import Client
 
 

@@ -3,10 +3,9 @@
 from collections.abc import Iterator
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import Page, expect
 
-from core.apps import RealtimeAppConfig
+from core.apps import realtime_apps
 from core.tests.browser import live_server
 
 pytestmark = pytest.mark.e2e
@@ -23,11 +22,7 @@ def test_landing_page_links_each_app_to_a_working_page(
 ) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    names = [
-        str(config.verbose_name)
-        for config in apps.get_app_configs()
-        if isinstance(config, RealtimeAppConfig)
-    ]
+    names = [str(config.verbose_name) for config in realtime_apps()]
 
     page.goto(server_url)
     cards = page.locator(".card h2 a")

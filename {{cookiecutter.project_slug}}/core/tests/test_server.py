@@ -16,19 +16,16 @@ import time
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
-from core.apps import RealtimeAppConfig
-from core.tests.processes import free_port, stop
+from core.apps import realtime_apps
+from core.tests.processes import HOST, free_port, stop, wait_until_listening
 
-HOST = "127.0.0.1"
 HTTPS = {"X-Forwarded-Proto": "https"}
 FOREIGN_ORIGIN = "https://evil.example"
 
@@ -63,21 +60,6 @@ class Server:
     def connect(self, path: str, origin: str) -> ClientConnection:
         url = f"ws://{HOST}:{self.port}{path}"
         return connect(url, origin=Origin(origin), open_timeout=5)
-
-
-def wait_until_up(
-    server: Server, process: "subprocess.Popen[bytes]", log: Path
-) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if server.get("/healthz/").status == 200:
-                return
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start:\n{log.read_text()}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -116,9 +98,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             stderr=subprocess.STDOUT,
         )
     try:
-        server = Server(port)
-        wait_until_up(server, process, log)
-        yield server
+        try:
+            wait_until_listening(port, process)
+        except (RuntimeError, TimeoutError) as error:
+            pytest.fail(f"uvicorn did not start ({error}):\n{log.read_text()}")
+        yield Server(port)
         assert process.poll() is None, f"uvicorn stopped:\n{log.read_text()}"
     finally:
         stop(process)
@@ -127,10 +111,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def first_socket_path() -> str | None:
     """A real socket of this project, with a sample value for each URL parameter."""
-    for config in apps.get_app_configs():
-        if isinstance(config, RealtimeAppConfig):
-            return re.sub(r"<[^>]+>", "probe", config.socket_path)
-    return None
+    configs = realtime_apps()
+    if not configs:
+        return None
+    return re.sub(r"<[^>]+>", "probe", configs[0].socket_path)
 
 
 def receive_until(websocket: ClientConnection, action: str) -> dict[str, object]:
