@@ -15,7 +15,7 @@ urlpatterns = [
     {%- if cookiecutter.use_system %}
     path("system/", include("system.urls")),
     {%- endif %}
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
 ]
 
 if settings.ASYNCAPI_PUBLIC:

@@ -5,8 +5,6 @@ through the environment (for a first run over plain HTTP, say) without editing
 this file. ``manage.py check --deploy`` passes with the defaults.
 """
 
-from django.core.exceptions import ImproperlyConfigured
-
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, MIDDLEWARE, env, env_list
 
@@ -16,7 +14,9 @@ INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "daphne"]
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    raise ImproperlyConfigured(
+    # SystemExit, not ImproperlyConfigured: the server, manage.py and the worker
+    # then stop with this one line instead of a traceback.
+    raise SystemExit(
         "DJANGO_SECRET_KEY is not set: production needs a long random secret key."
     )
 
