@@ -283,7 +283,7 @@ def test_compose_runs_redis_the_web_server_and_the_worker_with_system(
 
     web = services["web"]
     assert "command" not in web  # the image's uvicorn command
-    assert any(str(port).endswith(":8000") for port in web["ports"])
+    assert web["ports"] == ["${WEB_BIND:-127.0.0.1}:8000:8000"]  # local by default
     assert web["depends_on"]["redis"]["condition"] == "service_healthy"
     assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
