@@ -14,8 +14,8 @@ INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "daphne"]
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    # SystemExit, not ImproperlyConfigured: the server, manage.py and the worker
-    # then stop with this one line instead of a traceback.
+    # SystemExit, not ImproperlyConfigured: every command that loads these
+    # settings then stops with this one line instead of a traceback.
     raise SystemExit(
         "DJANGO_SECRET_KEY is not set: production needs a long random secret key."
     )
