@@ -189,7 +189,9 @@ def assert_refused(
     assert refused.value.response.status_code == 403
 
 
-def assert_stops_with_one_line(command: list[str], env: dict[str, str]) -> None:
+def assert_stops_with_one_line(
+    command: list[str], env: dict[str, str], line_start: str
+) -> None:
     result = subprocess.run(
         command,
         cwd=settings.BASE_DIR,
@@ -202,14 +204,16 @@ def assert_stops_with_one_line(command: list[str], env: dict[str, str]) -> None:
     assert result.returncode != 0
     output = (result.stdout + result.stderr).strip().splitlines()
     assert len(output) == 1, output
-    assert output[0].startswith("DJANGO_SECRET_KEY is not set"), output
+    assert output[0].startswith(line_start), output
 
 
 def test_without_a_secret_key_the_server_stops_with_one_line() -> None:
     # Empty rather than unset, so that a .env file cannot fill it in.
     env = environment_without_settings(DJANGO_SECRET_KEY="")
 
-    assert_stops_with_one_line(readme_server_command(free_port()), env)
+    assert_stops_with_one_line(
+        readme_server_command(free_port()), env, "DJANGO_SECRET_KEY is not set"
+    )
 
 
 def test_without_a_secret_key_manage_py_stops_with_one_line() -> None:
@@ -217,7 +221,17 @@ def test_without_a_secret_key_manage_py_stops_with_one_line() -> None:
         DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=""
     )
 
-    assert_stops_with_one_line([sys.executable, "manage.py", "check"], env)
+    assert_stops_with_one_line(
+        [sys.executable, "manage.py", "check"], env, "DJANGO_SECRET_KEY is not set"
+    )
+
+
+def test_a_malformed_admin_url_stops_with_one_line() -> None:
+    env = environment_without_settings(DJANGO_ADMIN_URL="/admin")
+
+    assert_stops_with_one_line(
+        [sys.executable, "manage.py", "check"], env, "DJANGO_ADMIN_URL='/admin'"
+    )
 
 
 def test_health_probe_needs_neither_an_allowed_host_nor_https(server: Server) -> None:
@@ -247,8 +261,8 @@ def test_pages_carry_the_security_headers(server: Server) -> None:
     response = server.get("/", {"Host": HOST, **HTTPS})
 
     assert response.status == 200
-    assert "max-age=" in response.headers["Strict-Transport-Security"]
-    policy = response.headers["Content-Security-Policy"]
+    assert "max-age=" in response.headers.get("Strict-Transport-Security", "")
+    policy = response.headers.get("Content-Security-Policy", "")
     assert "default-src 'self'" in policy
     assert f"wss://{HOST}" in policy
 
