@@ -1,18 +1,16 @@
 """Websocket handshakes are checked against ALLOWED_HOSTS, as HTTP requests are."""
 
-import re
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.testing import WebsocketCommunicator
-from django.apps import apps
 from django.core.management import call_command
 
 from config.asgi import application
-from core.apps import RealtimeAppConfig
 from core.origins import AllowedHostsValidator
+from core.tests.sockets import first_socket_path
 
 # A consumer that accepts may touch the database (chanx closes stale connections).
 pytestmark = pytest.mark.django_db
@@ -24,13 +22,6 @@ FOREIGN_HOST = b"evil.example"
 class AcceptingConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         await self.accept()
-
-
-def first_socket_path() -> str | None:
-    for config in apps.get_app_configs():
-        if isinstance(config, RealtimeAppConfig):
-            return re.sub(r"<[^>]+>", "probe", config.socket_path)
-    return None
 
 
 def socket_behind_the_check() -> tuple[Any, str]:

@@ -11,7 +11,6 @@ behind an HTTPS proxy would.
 import http.client
 import json
 import os
-import re
 import secrets
 import shlex
 import socket
@@ -23,14 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
-from core.apps import RealtimeAppConfig
 from core.tests.processes import free_port, stop
+from core.tests.sockets import first_socket_path
 
 HOST = "127.0.0.1"
 HTTPS = {"X-Forwarded-Proto": "https"}
@@ -162,14 +160,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     finally:
         stop(process)
     assert "Traceback" not in log.read_text(), log.read_text()
-
-
-def first_socket_path() -> str | None:
-    """A real socket of this project, with a sample value for each URL parameter."""
-    for config in apps.get_app_configs():
-        if isinstance(config, RealtimeAppConfig):
-            return re.sub(r"<[^>]+>", "probe", config.socket_path)
-    return None
 
 
 def receive_until(websocket: ClientConnection, action: str) -> dict[str, object]:
