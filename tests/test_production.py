@@ -84,7 +84,7 @@ def test_production_without_a_secret_key_stops_with_one_clear_line(
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("ERROR: DJANGO_SECRET_KEY is not set"), result.stderr
+    assert lines[0].startswith("DJANGO_SECRET_KEY is not set"), result.stderr
 
 
 # --- type checks --------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_compose_runs_redis_the_web_server_and_the_worker_with_system(
 
     web = services["web"]
     assert "command" not in web  # the image's uvicorn command
-    assert any(str(port).endswith(":8000") for port in web["ports"])
+    assert web["ports"] == ["${WEB_BIND:-127.0.0.1}:8000:8000"]  # local by default
     assert web["depends_on"]["redis"]["condition"] == "service_healthy"
     assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 

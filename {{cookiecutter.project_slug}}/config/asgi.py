@@ -5,7 +5,8 @@ so every consumer finds the signed-in user (or an anonymous one) in
 ``scope["user"]``.
 
 Servers import ``application`` from here, for example
-``uvicorn config.asgi:application``.
+``uvicorn config.asgi:application``. As an entry point it picks the settings:
+production, unless ``DJANGO_SETTINGS_MODULE`` names others.
 """
 
 import os
@@ -22,13 +23,13 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from chanx.channels.routing import include, path  # noqa: E402
 
 from core.health import HealthCheck  # noqa: E402
-from core.origins import allowed_hosts_origin_validator  # noqa: E402
+from core.origins import AllowedHostsValidator  # noqa: E402
 from core.routing import RefusingURLRouter  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": HealthCheck(django_asgi_app),
-        "websocket": allowed_hosts_origin_validator(
+        "websocket": AllowedHostsValidator(
             AuthMiddlewareStack(
                 RefusingURLRouter([path("ws/", include("config.routing"))])
             )

@@ -9,7 +9,7 @@ from core.apps import realtime_apps
 urlpatterns = [
     path("", include("core.urls")),
     *(path(app.url_prefix, include(app.urls_module)) for app in realtime_apps()),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
 ]
 
 if settings.ASYNCAPI_PUBLIC:

@@ -4,9 +4,11 @@ Anything a deployment may change is read from the environment (or a ``.env``
 file beside ``manage.py``); ``dev``, ``test`` and ``production`` add the rest.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -30,10 +32,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
-    "chanx.channels",
+    "axes",
     # Full paths: each apps.py also imports core's RealtimeAppConfig, which
-    # would make Django's automatic pick ambiguous.
+    # would make Django's automatic pick ambiguous. Core comes before chanx so
+    # that its templates/channels/ overrides chanx's AsyncAPI docs page.
     "core.apps.CoreConfig",
+    "chanx.channels",
     {%- if cookiecutter.use_chat %}
     "chat.apps.ChatConfig",
     {%- endif %}
@@ -47,12 +51,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.content_security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,13 +97,56 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The admin's address. Production should pick one nobody would guess.
+ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
+if ADMIN_URL.startswith("/") or not ADMIN_URL.endswith("/"):
+    raise SystemExit(
+        f"DJANGO_ADMIN_URL={ADMIN_URL!r}: give a path without a leading slash "
+        "and with a trailing one, like 'staff-7f3k/'."
+    )
+
+# Password guessing (django-axes): after DJANGO_AXES_FAILURE_LIMIT failed
+# logins, the admin's or any other, a client address may not log in for
+# DJANGO_AXES_COOLOFF_MINUTES, with the right password either. The address is
+# the one the ASGI server reports, which believes forwarded headers only from
+# FORWARDED_ALLOW_IPS; axes must not read them itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env.int("DJANGO_AXES_COOLOFF_MINUTES", default=30)
+)
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp) on every page: scripts, styles and
+# everything else from this site only, none inline; no plugins, no <base>, no
+# framing, forms post here only. core.content_security adds the page's own
+# websocket origin to connect-src and the AsyncAPI docs page's extras.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where ``manage.py collectstatic`` gathers them, for production to serve.
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 
 # With REDIS_URL unset, sockets talk through memory: one process serves every
 # app with no service running. Set it to share messages between processes.

@@ -17,7 +17,7 @@ if not SECRET_KEY:
     # SystemExit, not ImproperlyConfigured: one line on stderr, no traceback,
     # whether manage.py, uvicorn or the worker loads these settings.
     raise SystemExit(
-        "ERROR: DJANGO_SECRET_KEY is not set: production needs a long random secret key."
+        "DJANGO_SECRET_KEY is not set: production needs a long random secret key."
     )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default=[])

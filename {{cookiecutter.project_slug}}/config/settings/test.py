@@ -8,6 +8,9 @@ from .base import CACHES, {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPOR
 SECRET_KEY = "test-only-secret-key"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Django's test client logs in without a request, which django-axes refuses;
+# core/tests/test_logins.py turns it back on to prove the lockout.
+AXES_ENABLED = False
 
 # Completion frames tell a test communicator when a handler has finished.
 CHANX = {**CHANX, "SEND_COMPLETION": True}

@@ -5,6 +5,7 @@ behaviour all of this project's sockets share, mixed in before the base.
 """
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
+
+from core.apps import realtime_apps
 
 AsyncTest = Callable[..., Awaitable[Any]]
 
@@ -116,3 +119,11 @@ class SocketChecks(_Checks):
 
         assert connected
         await self.assert_still_answers_ping(communicator)
+
+
+def first_socket_path() -> str | None:
+    """A real socket of this project, with a sample value for each URL parameter."""
+    configs = realtime_apps()
+    if not configs:
+        return None
+    return re.sub(r"<[^>]+>", "probe", configs[0].socket_path)

@@ -1,6 +1,9 @@
-"""The production server, started for real: uvicorn with production settings.
+"""The production server, started for real: the README's uvicorn command.
 
-One server on 127.0.0.1 serves the whole module; a real HTTP client and a real
+The command is read from the README and run as written (only the port is
+changed, to a free one), with no ``DJANGO_SETTINGS_MODULE``: what it serves
+proves that ``config/asgi.py`` picks the production settings by itself. One
+server on 127.0.0.1 serves the whole module; a real HTTP client and a real
 websocket client (the ``websockets`` package) talk to it the way a browser
 behind an HTTPS proxy would.
 """
@@ -8,14 +11,16 @@ behind an HTTPS proxy would.
 import http.client
 import json
 import os
-import re
 import secrets
+import shlex
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -23,17 +28,48 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
-from core.apps import realtime_apps
 from core.tests.processes import HOST, free_port, stop, wait_until_listening
+from core.tests.sockets import first_socket_path
 
 HTTPS = {"X-Forwarded-Proto": "https"}
 FOREIGN_ORIGIN = "https://evil.example"
+FOREIGN_HOST = "evil.example"
+ADMIN_URL = f"staff-{secrets.token_hex(4)}/"
+
+
+def readme_server_command(port: int) -> list[str]:
+    """The README's production command, as the bake's own uvicorn runs it."""
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    commands = [
+        shlex.split(line)
+        for line in readme.replace("\\\n", " ").splitlines()
+        if line.startswith("uv run uvicorn config.asgi:application")
+    ]
+    assert len(commands) == 1, "the README gives one production server command"
+    arguments = commands[0][3:]  # after "uv run uvicorn"
+    assert arguments[arguments.index("--host") + 1] == HOST, "local until proxied"
+    arguments[arguments.index("--port") + 1] = str(port)
+    return [str(Path(sys.executable).parent / "uvicorn"), *arguments]
+
+
+def environment_without_settings(**variables: str) -> dict[str, str]:
+    """This environment with no settings module named and ``variables`` set.
+
+    pytest-django names the test settings in ``os.environ``; left there, the
+    server would run them instead of choosing its own.
+    """
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name != "DJANGO_SETTINGS_MODULE"
+    }
+    return {**environment, **variables}
 
 
 @dataclass(frozen=True)
 class Response:
     status: int
-    location: str | None
+    headers: http.client.HTTPMessage
     body: bytes
 
 
@@ -51,47 +87,51 @@ class Server:
         try:
             connection.request("GET", path, headers=headers or {})
             response = connection.getresponse()
-            return Response(
-                response.status, response.getheader("Location"), response.read()
-            )
+            return Response(response.status, response.headers, response.read())
         finally:
             connection.close()
 
-    def connect(self, path: str, origin: str) -> ClientConnection:
-        url = f"ws://{HOST}:{self.port}{path}"
-        return connect(url, origin=Origin(origin), open_timeout=5)
+    def connect(
+        self, path: str, origin: str | None, host: str | None = None
+    ) -> ClientConnection:
+        """A websocket to ``path``, sending ``Host: host`` when given."""
+        url = f"ws://{host or HOST}:{self.port}{path}"
+        return connect(
+            url,
+            sock=socket.create_connection((HOST, self.port), timeout=5),
+            origin=Origin(origin) if origin else None,
+            open_timeout=5,
+        )
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``uvicorn config.asgi:application`` with production settings, as deployed."""
+    """The README's uvicorn command, with a key and no settings module named."""
     port = free_port()
-    log = tmp_path_factory.mktemp("uvicorn") / "server.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": HOST,
+    folder = tmp_path_factory.mktemp("uvicorn")
+    log = folder / "server.log"
+    env = environment_without_settings(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        # Pages need their static files collected, as a deployment does.
+        DJANGO_STATIC_ROOT=str(folder / "static"),
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_ADMIN_URL=ADMIN_URL,
         # What the checks below rely on, whatever a .env file says.
-        "DJANGO_SECURE_SSL_REDIRECT": "true",
-        "DJANGO_SECURE_PROXY_SSL_HEADER": "true",
-        "DJANGO_ASYNCAPI_PUBLIC": "false",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "config.asgi:application",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--lifespan",
-        "off",
-    ]
+        DJANGO_SECURE_SSL_REDIRECT="true",
+        DJANGO_SECURE_PROXY_SSL_HEADER="true",
+        DJANGO_CSRF_COOKIE_SECURE="true",
+        DJANGO_ASYNCAPI_PUBLIC="false",
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"],
+        cwd=settings.BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"},
+        check=True,
+        timeout=120,
+    )
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command,
+            readme_server_command(port),
             cwd=settings.BASE_DIR,
             env=env,
             stdout=output,
@@ -109,14 +149,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert "Traceback" not in log.read_text(), log.read_text()
 
 
-def first_socket_path() -> str | None:
-    """A real socket of this project, with a sample value for each URL parameter."""
-    configs = realtime_apps()
-    if not configs:
-        return None
-    return re.sub(r"<[^>]+>", "probe", configs[0].socket_path)
-
-
 def receive_until(websocket: ClientConnection, action: str) -> dict[str, object]:
     """Read frames until one with ``action`` (a consumer may greet first)."""
     deadline = time.monotonic() + 5
@@ -126,10 +158,57 @@ def receive_until(websocket: ClientConnection, action: str) -> dict[str, object]
             return dict(frame)
 
 
-def assert_refused(server: Server, path: str, origin: str) -> None:
+def assert_refused(
+    server: Server, path: str, origin: str | None, host: str | None = None
+) -> None:
     with pytest.raises(InvalidStatus) as refused:
-        server.connect(path, origin).close()
+        server.connect(path, origin, host).close()
     assert refused.value.response.status_code == 403
+
+
+def assert_stops_with_one_line(
+    command: list[str], env: dict[str, str], line_start: str
+) -> None:
+    result = subprocess.run(
+        command,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    output = (result.stdout + result.stderr).strip().splitlines()
+    assert len(output) == 1, output
+    assert output[0].startswith(line_start), output
+
+
+def test_without_a_secret_key_the_server_stops_with_one_line() -> None:
+    # Empty rather than unset, so that a .env file cannot fill it in.
+    env = environment_without_settings(DJANGO_SECRET_KEY="")
+
+    assert_stops_with_one_line(
+        readme_server_command(free_port()), env, "DJANGO_SECRET_KEY is not set"
+    )
+
+
+def test_without_a_secret_key_manage_py_stops_with_one_line() -> None:
+    env = environment_without_settings(
+        DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=""
+    )
+
+    assert_stops_with_one_line(
+        [sys.executable, "manage.py", "check"], env, "DJANGO_SECRET_KEY is not set"
+    )
+
+
+def test_a_malformed_admin_url_stops_with_one_line() -> None:
+    env = environment_without_settings(DJANGO_ADMIN_URL="/admin")
+
+    assert_stops_with_one_line(
+        [sys.executable, "manage.py", "check"], env, "DJANGO_ADMIN_URL='/admin'"
+    )
 
 
 def test_health_probe_needs_neither_an_allowed_host_nor_https(server: Server) -> None:
@@ -142,7 +221,40 @@ def test_plain_http_is_redirected_to_https(server: Server) -> None:
     response = server.get("/", {"Host": HOST})
 
     assert response.status == 301
-    assert response.location == f"https://{HOST}/"
+    assert response.headers["Location"] == f"https://{HOST}/"
+
+
+def test_an_unknown_page_gets_the_plain_404_not_the_debug_page(
+    server: Server,
+) -> None:
+    response = server.get("/no-such-page/", {"Host": HOST, **HTTPS})
+
+    assert response.status == 404
+    assert b"URLconf" not in response.body
+    assert b"DEBUG = True" not in response.body
+
+
+def test_pages_carry_the_security_headers(server: Server) -> None:
+    response = server.get("/", {"Host": HOST, **HTTPS})
+
+    assert response.status == 200
+    assert "max-age=" in response.headers.get("Strict-Transport-Security", "")
+    policy = response.headers.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in policy
+    assert f"wss://{HOST}" in policy
+
+
+def test_the_admin_is_at_its_configured_path_with_a_secure_cookie(
+    server: Server,
+) -> None:
+    assert server.get("/admin/login/", {"Host": HOST, **HTTPS}).status == 404
+
+    response = server.get(f"/{ADMIN_URL}login/", {"Host": HOST, **HTTPS})
+
+    assert response.status == 200
+    cookies = response.headers.get_all("Set-Cookie") or []
+    csrf_cookie = next(cookie for cookie in cookies if cookie.startswith("csrftoken="))
+    assert "Secure" in csrf_cookie
 
 
 def test_asyncapi_docs_are_not_public(server: Server) -> None:
@@ -180,4 +292,15 @@ def test_a_page_of_this_site_opens_a_socket(server: Server) -> None:
 
 def test_a_page_of_a_foreign_site_is_refused(server: Server) -> None:
     assert_refused(server, first_socket_path() or "/ws/", FOREIGN_ORIGIN)
+    assert server.get("/healthz/").status == 200
+
+
+def test_a_handshake_for_a_foreign_host_is_refused(server: Server) -> None:
+    path = first_socket_path() or "/ws/"
+    assert_refused(server, path, server.origin, host=FOREIGN_HOST)
+    assert_refused(server, path, None, host=FOREIGN_HOST)
+
+
+def test_an_unparsable_origin_is_refused_without_an_error(server: Server) -> None:
+    assert_refused(server, first_socket_path() or "/ws/", "http://[")
     assert server.get("/healthz/").status == 200

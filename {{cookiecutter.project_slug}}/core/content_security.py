@@ -1,0 +1,66 @@
+"""The Content-Security-Policy header, from ``CONTENT_SECURITY_POLICY`` (django-csp).
+
+Two additions need the request, so they are made here rather than in settings:
+the page's own websocket origin, and what the AsyncAPI docs page needs.
+"""
+
+from typing import Any
+
+from chanx.channels.views import AsyncAPIDocsView
+from csp.constants import NONCE, UNSAFE_EVAL
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponseBase
+
+# The docs page renders with AsyncAPI's standalone bundle, loaded from a CDN
+# and started by an inline script: both carry the response's nonce
+# (core/templates/channels/asyncapi_docs.html), as does its stylesheet. The
+# bundle validates the schema with ajv, which compiles its validators with
+# ``new Function``: hence 'unsafe-eval', on this page only
+# (https://github.com/asyncapi/asyncapi-react/issues/741).
+ASYNCAPI_DOCS_POLICY: dict[str, list[Any]] = {
+    "script-src": [NONCE, UNSAFE_EVAL],
+    "style-src": [NONCE],
+}
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    def get_policy_parts(
+        self,
+        request: HttpRequest,
+        response: HttpResponseBase,
+        report_only: bool = False,
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        update = dict(parts.update or {})
+        for directive, sources in self.additions(request).items():
+            earlier = update.get(directive) or []
+            if isinstance(earlier, str):  # a view's @csp_update may give one
+                earlier = [earlier]
+            update[directive] = [*earlier, *sources]
+        parts.update = update
+        return parts
+
+    def additions(self, request: HttpRequest) -> dict[str, list[Any]]:
+        additions: dict[str, list[Any]] = {}
+        socket_origin = same_host_socket_origin(request)
+        if socket_origin:
+            additions["connect-src"] = [socket_origin]
+        match = request.resolver_match
+        view_class = getattr(match.func, "view_class", None) if match else None
+        if view_class is not None and issubclass(view_class, AsyncAPIDocsView):
+            additions.update(ASYNCAPI_DOCS_POLICY)
+        return additions
+
+
+def same_host_socket_origin(request: HttpRequest) -> str | None:
+    """``wss://`` or ``ws://`` and the page's host: where its sockets connect.
+
+    CSP3 browsers let ``'self'`` cover it; older ones (Safari before 16) need
+    it spelled out. ``None`` for a request refused for its host.
+    """
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    return f"{'wss' if request.is_secure() else 'ws'}://{host}"

@@ -1,0 +1,32 @@
+"""Every page in a real browser: the Content-Security-Policy blocks nothing."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page
+
+from core.tests.browser import live_server
+from core.tests.pages import every_page
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    with live_server() as url:
+        yield url
+
+
+def test_no_page_breaks_the_policy(page: Page, server_url: str) -> None:
+    """Chromium reports each thing the policy blocks on the console."""
+    violations: list[str] = []
+
+    def record(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", record)
+    for path in every_page():
+        page.goto(f"{server_url}{path}", wait_until="load")
+
+    assert violations == []

@@ -1,0 +1,95 @@
+"""Password guessing is cut short: django-axes locks a client out of every login
+page (the admin's, and any served by Django's ``LoginView``)."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from core.tests.pages import login_pages
+
+PASSWORD = "correct horse battery staple"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=login_pages())
+def login_page(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def axes_on() -> Iterator[None]:
+    """The test settings turn axes off (see config/settings/test.py)."""
+    with override_settings(AXES_ENABLED=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def staff() -> None:
+    for name in ("boss", "deputy"):
+        User.objects.create_superuser(name, f"{name}@example.com", PASSWORD)
+
+
+def log_in(
+    client: Client, login_page: str, password: str, username: str = "boss"
+) -> int:
+    response = client.post(login_page, {"username": username, "password": password})
+    return response.status_code
+
+
+def signed_in(client: Client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_the_admin_is_served_at_admin_url() -> None:
+    assert reverse("admin:index") == f"/{settings.ADMIN_URL}"
+
+
+def test_a_right_password_before_the_limit_logs_in(
+    client: Client, login_page: str
+) -> None:
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert log_in(client, login_page, "wrong") == 200  # the form, with an error
+
+    assert log_in(client, login_page, PASSWORD) == 302
+    assert signed_in(client)
+
+
+def test_too_many_wrong_passwords_lock_the_client_out(
+    client: Client, login_page: str
+) -> None:
+    limit = settings.AXES_FAILURE_LIMIT
+    statuses = [log_in(client, login_page, "wrong") for _ in range(limit)]
+
+    assert statuses == [200] * (limit - 1) + [429]
+    assert log_in(client, login_page, PASSWORD) == 429
+    assert not signed_in(client)
+
+
+def test_the_lockout_holds_for_every_account_from_that_address(
+    client: Client, login_page: str
+) -> None:
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, login_page, "wrong")
+
+    assert log_in(client, login_page, PASSWORD, username="deputy") == 429
+    assert not signed_in(client)
+
+
+def test_forwarded_headers_do_not_give_a_fresh_address(
+    client: Client, login_page: str
+) -> None:
+    """The address is the server's REMOTE_ADDR (uvicorn believes forwarded
+    headers from FORWARDED_ALLOW_IPS only); X-Forwarded-For changes nothing."""
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            login_page,
+            {"username": "boss", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
+        )
+
+    assert log_in(client, login_page, PASSWORD) == 429
