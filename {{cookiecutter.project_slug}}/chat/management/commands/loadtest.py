@@ -166,9 +166,13 @@ class Room:
             async for frame in websocket:
                 received_at = time.perf_counter()
                 data = json.loads(frame)
-                if data.get("action") != "new_chat_message":
-                    continue
-                trial_number, _, sequence = data["payload"]["message"].partition(":")
+                payload = data.get("payload")
+                if (
+                    data.get("action") != "new_chat_message"
+                    or payload.get("name") != SENDER_NAME
+                ):
+                    continue  # not ours: someone else talking in the room
+                trial_number, _, sequence = payload["message"].partition(":")
                 trial = self.trial
                 if trial is None or int(trial_number) != trial.number:
                     self.late += 1
