@@ -107,6 +107,8 @@ class Trial:
     listeners: int
     sent_at: dict[int, float] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
+    started: float = 0.0
+    last_delivery: float = 0.0
     refused: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -138,7 +140,11 @@ class Trial:
         )
         if self.latencies:
             ordered = sorted(self.latencies)
+            # What the servers kept up with, from the first send to the last
+            # delivery: below the offered rate when a backlog built up.
+            throughput = delivered / max(self.last_delivery - self.started, 1e-9)
             line += (
+                f", {throughput:,.0f} deliveries/s"
                 f", latency p50 {percentile(ordered, 0.5) * 1000:.0f} ms"
                 f" p99 {percentile(ordered, 0.99) * 1000:.0f} ms"
                 f" max {ordered[-1] * 1000:.0f} ms"
@@ -179,6 +185,7 @@ class Room:
                     continue
                 sent_at = trial.sent_at[int(sequence.split()[0])]
                 trial.latencies.append(received_at - sent_at)
+                trial.last_delivery = received_at
         except ConnectionClosed as closed:
             self.closed.append(f"{closed.rcvd or 'no close frame'}")
         else:
@@ -358,7 +365,7 @@ class Command(BaseCommand):
         trial = Trial(number, rate, messages, len(room.listeners))
         room.trial = trial
         padding = "x" * self.options["size"]
-        started = time.perf_counter()
+        started = trial.started = time.perf_counter()
         progress = asyncio.create_task(self.report_progress(trial, started))
         try:
             for sequence in range(messages):
@@ -425,8 +432,9 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Highest rate that passed: {best.rate:g} msg/s = "
-                f"{best.rate * best.listeners:,.0f} deliveries/s ({best.summary()})"
+                f"Highest rate that passed: {best.rate:g} msg/s, "
+                f"{best.rate * best.listeners:,.0f} deliveries/s offered "
+                f"({best.summary()})"
             )
         )
 
