@@ -1,6 +1,6 @@
 """Channel-layer events without Channels' database check before each one.
 
-Channels' consumers run Django's ``close_old_connections`` in a worker thread
+Channels' consumers run Django's ``close_old_connections`` in another thread
 before every message they handle, in case the handler uses the database. A
 handler that forwards a broadcast to its client does not, and that thread hop
 was half of a server's CPU per delivered message in the fan-out benchmark
