@@ -9,6 +9,7 @@ name is checked against the bake.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import shlex
@@ -92,11 +93,18 @@ def test_production_without_a_secret_key_stops_with_one_clear_line(
 
 @pytest.mark.parametrize("checker", ["mypy", "pyright"])
 def test_type_checks_pass(
-    project: Path, bake_python: Path, checker: str, tmp_path: Path
+    project: Path, bake_python: Path, checker: str, shared_dir: Path
 ) -> None:
-    """The bake's own mypy and pyright configuration, on the whole bake."""
+    """The bake's own mypy and pyright configuration, on the whole bake.
+
+    mypy keeps one cache per xdist worker across the subsets: what it learnt
+    of Django and the other libraries holds for every bake, and a module whose
+    source differs is checked again, as after any edit.
+    """
     if checker == "mypy":
-        command = [bake_python, "-m", "mypy", "--cache-dir", tmp_path, "."]
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        cache = shared_dir / f"mypy-cache-{worker}"
+        command = [bake_python, "-m", "mypy", "--cache-dir", cache, "."]
     else:
         command = [bake_python.parent / "pyright", "--pythonpath", bake_python]
     run(command, project, clean_environment())
