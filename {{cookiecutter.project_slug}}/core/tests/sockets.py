@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -127,3 +129,14 @@ def first_socket_path() -> str | None:
     if not configs:
         return None
     return re.sub(r"<[^>]+>", "probe", configs[0].socket_path)
+
+
+async def group_size(group: str) -> int:
+    """How many channels the channel layer holds in ``group`` right now."""
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        return len(layer.groups.get(group, {}))
+    if isinstance(layer, RedisChannelLayer):
+        connection = layer.connection(layer.consistent_hash(group))
+        return int(await connection.zcard(layer._group_key(group)))
+    raise TypeError(f"cannot count the members of {type(layer).__name__}'s groups")
