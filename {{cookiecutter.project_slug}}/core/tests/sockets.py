@@ -8,15 +8,18 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+from unittest.mock import patch
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels_redis.core import RedisChannelLayer
 from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
+from django.test import override_settings
 
 from core.apps import realtime_apps
+from core.consumers import GuardedConsumer
 
 AsyncTest = Callable[..., Awaitable[Any]]
 
@@ -111,6 +114,26 @@ class SocketChecks(_Checks):
         assert len(messages) == 1
         assert isinstance(messages[0], ErrorMessage)
         await self.assert_still_answers_ping()
+
+    async def test_frames_over_the_socket_limit_are_refused(self) -> None:
+        consumer = cast(type[GuardedConsumer[Any]], self.consumer)
+        per_second = consumer.frames_per_second or 2
+        with (
+            patch("core.consumers.frame_clock", return_value=1_000_000.0),
+            override_settings(SOCKET_FRAMES_PER_SECOND=2),
+        ):
+            await self.auth_communicator.connect()
+            for _ in range(per_second):
+                await self.assert_still_answers_ping()
+            await self.auth_communicator.send_message(PingMessage())
+            replies = await self.auth_communicator.receive_all_messages(
+                timeout=REPLY_TIMEOUT
+            )
+
+        assert len(replies) == 1
+        refusal = cast(ErrorMessage, replies[0])
+        assert refusal.payload["code"] == "rate_limited"
+        assert refusal.payload["retry_after"] == 1
 
     async def test_a_page_of_this_site_connects(self) -> None:
         communicator = self.create_communicator(

@@ -215,7 +215,8 @@ class MembershipTestCase(SocketTestCase):
         """A probe consumer run on ``send``, once it is one of ``members``."""
         inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         await inbox.put({"type": "websocket.connect"})
-        app = asyncio.ensure_future(Probe.as_asgi()(self.scope(), inbox.get, send))
+        probe: Any = Probe.as_asgi()
+        app = asyncio.ensure_future(probe(self.scope(), inbox.get, send))
         for _ in range(200):
             if await group_size(GROUP) == members:
                 break
