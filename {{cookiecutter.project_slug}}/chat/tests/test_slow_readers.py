@@ -136,7 +136,7 @@ def test_a_member_that_stops_reading_is_dropped_and_the_room_goes_on(
     finally:
         stop(server)
 
-    log = log_path.read_text()
-    assert log.count(DROPPED) == 1, log
-    assert "Traceback" not in log, log
-    assert " ERROR " not in log, log
+    written = log_path.read_text()
+    assert written.count(DROPPED) == 1, written
+    assert "Traceback" not in written, written
+    assert " ERROR " not in written, written
