@@ -166,14 +166,16 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
                 return dropped
             incoming = asyncio.ensure_future(receive())
             stop = asyncio.ensure_future(self.not_reading.wait())
-            done, _ = await asyncio.wait(
-                {incoming, stop}, return_when=asyncio.FIRST_COMPLETED
-            )
-            if incoming in done:
+            try:
+                await asyncio.wait(
+                    {incoming, stop}, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                # Also when the consumer stops this wait: nothing left behind.
                 stop.cancel()
-                return incoming.result()
-            incoming.cancel()
-            return dropped
+                if not incoming.done():
+                    incoming.cancel()
+            return incoming.result() if incoming.done() else dropped
 
         return next_message
 
