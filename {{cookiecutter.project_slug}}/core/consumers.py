@@ -10,7 +10,7 @@ promises kept for each connection:
   "detail", "retry_after"}`` and not handled; the socket stays open.
 - **Order**: chanx runs every frame in a task of its own; here they take
   turns, so frames are handled one after another in the order they arrived.
-  A handler that runs long (an assistant's answer) calls
+  A handler that runs long (an answer streamed for seconds) calls
   ``let_next_frame_in`` once it has started, so pings are still answered.
 - **Membership**: a send to a client that has already gone is dropped instead
   of raised, so the disconnect that follows is handled and leaves every
