@@ -154,14 +154,28 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Redis pub/sub, chosen from side-by-side measurements (README,
+            # "Load and capacity"): it lost nothing where channels-redis' core
+            # layer dropped messages beyond its per-process capacity of 100,
+            # at a fraction of the latency. Each server process publishes
+            # through one connection (one command at a time) and receives
+            # through one subscription, so it never runs into redis-py's pool
+            # limit, which raises instead of waiting. Messages wait in memory
+            # until their socket takes them; nothing expires, and a group
+            # lives only as long as its members' subscriptions.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # No read timeout, as before redis-py 8: a socket waits for its
-                # messages with a blocking pop that ends after 5 s by itself,
-                # and redis-py's default 5 s timeout would kill idle sockets.
-                # On Python 3.11 a read timeout can also turn a closing
-                # socket's cancellation into an error, or a hang.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # No read timeout: on Python 3.11 one lets a closing
+                        # socket's cancellation turn into an error, or a hang.
+                        # The subscription polls with its own short timeout.
+                        "socket_timeout": None,
+                        # An unreachable Redis fails a send in 2 s, not never.
+                        "socket_connect_timeout": 2,
+                    }
+                ],
             },
         },
     }

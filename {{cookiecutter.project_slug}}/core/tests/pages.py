@@ -26,6 +26,16 @@ def every_page() -> list[str]:
     return sorted(set(parameterless_paths(get_resolver().url_patterns)))
 
 
+def answers_get(path: str) -> bool:
+    """Whether a browser can open the page (sign-out, say, takes POST only)."""
+    view_class = getattr(resolve(path).func, "view_class", None)
+    return view_class is None or "get" in view_class.http_method_names
+
+
+def browsable_pages() -> list[str]:
+    return [path for path in every_page() if answers_get(path)]
+
+
 def is_login_page(path: str) -> bool:
     view_class = getattr(resolve(path).func, "view_class", None)
     return view_class is not None and issubclass(view_class, LoginView)

@@ -37,10 +37,11 @@ class SocketTestCase(WebsocketTestCase):
 
     chanx disconnects in ``tearDown``, after the test's loop has closed, so
     consumers are cancelled while they still wait on the channel layer. With
-    Redis that leaves channels-redis' receive lock bound to a dead loop (the
-    next test then fails with "bound to a different event loop"), and on
-    Python 3.11 a cancelled Redis read can hang. Disconnecting before the loop
-    ends lets each consumer leave its groups and stop normally.
+    Redis that leaves the layer's state bound to a dead loop (channels-redis'
+    core layer then fails the next test with "bound to a different event
+    loop"), consumers never leave their groups, and on Python 3.11 a cancelled
+    Redis read can hang. Disconnecting before the loop ends lets each consumer
+    leave its groups and stop normally.
     """
 
     def __init__(self, methodName: str = "runTest") -> None:

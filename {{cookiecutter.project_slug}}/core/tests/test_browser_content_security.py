@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page
 
 from core.tests.browser import live_server
-from core.tests.pages import every_page
+from core.tests.pages import browsable_pages
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ def test_no_page_breaks_the_policy(page: Page, server_url: str) -> None:
             violations.append(f"{page.url}: {message.text}")
 
     page.on("console", record)
-    for path in every_page():
+    for path in browsable_pages():
         page.goto(f"{server_url}{path}", wait_until="load")
 
     assert violations == []
