@@ -217,9 +217,12 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
 
     async def leave_groups(self) -> None:
         self.groups_left = True
+        channel_name = getattr(self, "channel_name", None)
+        if channel_name is None:
+            return  # ended before it had a channel, so before joining any group
         for group in list(self.groups):
             try:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await self.channel_layer.group_discard(group, channel_name)
             except Exception as error:
                 logger.warning(
                     "Could not leave group %s: %s: %s",

@@ -13,6 +13,7 @@ from unittest.mock import patch
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -163,4 +164,8 @@ async def group_size(group: str) -> int:
     if isinstance(layer, RedisChannelLayer):
         connection = layer.connection(layer.consistent_hash(group))
         return int(await connection.zcard(layer._group_key(group)))
+    if isinstance(layer, RedisPubSubChannelLayer):
+        # Members are this process's: Redis only knows the process subscribed.
+        local = layer._get_layer()
+        return len(local.groups.get(local._get_group_channel_name(group), set()))
     raise TypeError(f"cannot count the members of {type(layer).__name__}'s groups")
