@@ -148,6 +148,12 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
                 # The server's word for a client already gone (uvicorn's
                 # ClientDisconnected is one): its disconnect comes next.
                 self.client_gone = True
+            except RuntimeError:
+                # uvicorn's word for a send after the connection has ended,
+                # before this consumer has handled its disconnect.
+                if message["type"] not in ("websocket.send", "websocket.close"):
+                    raise
+                self.client_gone = True
 
         return send_or_drop
 
@@ -175,7 +181,13 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
                 stop.cancel()
                 if not incoming.done():
                     incoming.cancel()
-            return incoming.result() if incoming.done() else dropped
+            if not incoming.done():
+                return dropped
+            message = incoming.result()
+            if message["type"] == "websocket.disconnect":
+                # Nothing sent from now on could reach the client.
+                self.client_gone = True
+            return message
 
         return next_message
 
