@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import channel, ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import AuthenticationMessage, ErrorMessage, PongMessage
@@ -28,7 +27,8 @@ from assistants.messages import (
 )
 from assistants.services.ai_service import ConversationMessage, OpenAIService
 from core.authentication import SessionAuthenticator
-from core.limits import Limit, RateLimiter, Verdict, client_key
+from core.consumers import GuardedConsumer
+from core.limits import Limit, RateLimiter, client_key
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def describe_failure(error: Exception) -> tuple[str, str]:
     ),
     tags=["assistants"],
 )
-class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
+class ConversationAssistantConsumer(GuardedConsumer):
     """One conversation with the assistant, for the life of the connection.
 
     Answers one question at a time. A question sent while an answer is still
@@ -163,8 +163,8 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
         ),
     )
     async def handle_assistant_message(self, message: AssistantMessage) -> None:
-        # Checked and set before the first await: frames are handled in
-        # concurrent tasks, and this keeps two answers from interleaving.
+        # Frames take turns until an answer starts streaming; from then on
+        # this flag keeps a second answer from interleaving with it.
         if self.answering:
             await self.send_error(
                 "busy",
@@ -174,6 +174,9 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
         self.answering = True
         try:
             if await self.within_quota():
+                # The answer streams for seconds: pings (and questions, to
+                # be refused as busy) are handled meanwhile.
+                self.let_next_frame_in()
                 await self.answer(message.payload)
         finally:
             self.answering = False
@@ -197,7 +200,12 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
             )
             return False
         if not verdict.allowed:
-            await self.send_rate_limited(verdict)
+            limit = verdict.refused_by
+            allowed = f" ({limit.count} per {limit.period})" if limit else ""
+            await self.send_rate_limited(
+                f"You have asked as many questions as allowed{allowed}.",
+                verdict.retry_after,
+            )
         return verdict.allowed
 
     async def answer(self, question: str) -> None:
@@ -285,23 +293,6 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
             or sum(len(turn["content"]) for turn in self.history) > max_chars
         ):
             del self.history[:2]
-
-    async def send_rate_limited(self, verdict: Verdict) -> None:
-        limit = verdict.refused_by
-        allowed = f" ({limit.count} per {limit.period})" if limit else ""
-        seconds = verdict.retry_after
-        await self.send_message(
-            ErrorMessage(
-                payload={
-                    "code": "rate_limited",
-                    "detail": (
-                        f"You have asked as many questions as allowed{allowed}. "
-                        f"Try again in {seconds} second{'' if seconds == 1 else 's'}."
-                    ),
-                    "retry_after": seconds,
-                }
-            )
-        )
 
     async def send_error(self, code: str, detail: str) -> None:
         await self.send_message(ErrorMessage(payload={"code": code, "detail": detail}))

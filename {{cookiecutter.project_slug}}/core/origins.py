@@ -26,7 +26,7 @@ class AllowedHostsValidator:
     from an in-process test communicator). ``Origin`` is checked when there is
     one: browsers always send it, so a foreign site's page is always caught,
     while scripts and apps, which no other site can drive, may leave it out.
-    A header that cannot be parsed is refused, never an error.
+    A header that cannot be parsed (or is not UTF-8) is refused, never an error.
     """
 
     def __init__(self, application: Any) -> None:
@@ -42,6 +42,11 @@ class AllowedHostsValidator:
 
     def allowed(self, scope: Any) -> bool:
         headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        if not all(utf8(value) for _name, value in headers):
+            # chanx reads every header as UTF-8 to authenticate the socket,
+            # and would fail with a traceback.
+            logger.info("Refused a websocket handshake with a header that is not UTF-8")
+            return False
         hosts = [value.decode("latin1") for name, value in headers if name == b"host"]
         origins = [
             value.decode("latin1") for name, value in headers if name == b"origin"
@@ -81,3 +86,11 @@ def server_host(scope: Any) -> str | None:
     if ":" in host:  # IPv6
         host = f"[{host}]"
     return host if port is None else f"{host}:{port}"
+
+
+def utf8(value: bytes) -> bool:
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -129,8 +129,9 @@ class QuestionQuotaTestCase(SocketTestCase):
     ) -> None:
         communicator = await self.connected(address="203.0.113.7")
 
+        # acheck: the question quota's, in the cache; frames count with check.
         with patch(
-            "core.limits.RateLimiter.check",
+            "core.limits.RateLimiter.acheck",
             side_effect=ConnectionError("Error 111 connecting to 127.0.0.1:6379"),
         ):
             refused = refusal(await self.ask(communicator))

@@ -8,7 +8,7 @@ says so in its summary.
 import pytest
 from django.conf import settings
 
-REDIS_ONLY = ["test_load.py"]
+REDIS_ONLY = ["test_load.py", "test_membership.py"]
 
 collect_ignore = [] if settings.REDIS_URL else REDIS_ONLY
 

@@ -1,10 +1,12 @@
 """The chat socket: rooms broadcast to everyone else and stay apart."""
 
 from typing import cast
+from unittest.mock import patch
 
 from chanx.constants import GROUP_ACTION_COMPLETE
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
+from django.test import override_settings
 
 from chat.consumers.chat_consumer import (
     CLOSE_INVALID_ROOM,
@@ -79,6 +81,39 @@ class ChatConsumerTestCase(SocketTestCase):
         )
 
         assert await plain.receive_nothing()
+
+
+class ChatFloodTestCase(SocketTestCase):
+    consumer = ChatConsumer
+    ws_path = "/ws/chat/flood/"
+
+    async def test_a_message_over_the_limit_reaches_nobody(self) -> None:
+        with (
+            patch("core.consumers.frame_clock", return_value=1_000_000.0),
+            override_settings(SOCKET_FRAMES_PER_SECOND=2),
+        ):
+            await self.auth_communicator.connect()
+            listener = self.create_communicator()
+            await listener.connect()
+            for text in ["one", "two", "three"]:
+                await self.auth_communicator.send_message(
+                    NewChatMessage(payload=ChatMessagePayload(message=text, name="Flo"))
+                )
+            replies = await self.auth_communicator.receive_all_messages(
+                stop_action="error"
+            )
+            heard = [
+                cast(NewChatMessage, message).payload.message
+                for _ in range(2)
+                for message in await listener.receive_all_messages(
+                    stop_action=GROUP_ACTION_COMPLETE
+                )
+            ]
+
+        assert [reply.action for reply in replies] == ["error"]
+        assert cast(ErrorMessage, replies[0]).payload["code"] == "rate_limited"
+        assert heard == ["one", "two"]
+        assert await listener.receive_nothing(timeout=0.2)
 
 
 class ChatConsumerBadInputTestCase(SocketChecks, SocketTestCase):

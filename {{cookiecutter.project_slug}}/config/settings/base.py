@@ -225,6 +225,23 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
 
+# What one connection may send, on every socket (core.consumers): a burst of
+# frames per second and a rate per minute; a frame over either is refused with
+# a rate_limited error frame. A consumer class may set its own. A client that
+# leaves a frame unread for SOCKET_SEND_TIMEOUT seconds is dropped.
+SOCKET_FRAMES_PER_SECOND = env.int("SOCKET_FRAMES_PER_SECOND", default=10)
+SOCKET_FRAMES_PER_MINUTE = env.int("SOCKET_FRAMES_PER_MINUTE", default=120)
+SOCKET_SEND_TIMEOUT = env.float("SOCKET_SEND_TIMEOUT", default=10.0)
+if min(SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE) < 1:
+    raise SystemExit(
+        "SOCKET_FRAMES_PER_SECOND and SOCKET_FRAMES_PER_MINUTE are at least 1 "
+        f"(got {SOCKET_FRAMES_PER_SECOND} and {SOCKET_FRAMES_PER_MINUTE})."
+    )
+if SOCKET_SEND_TIMEOUT <= 0:
+    raise SystemExit(
+        f"SOCKET_SEND_TIMEOUT is a number of seconds above 0 (got {SOCKET_SEND_TIMEOUT})."
+    )
+
 # Sign in and out with Django's own views (core/urls.py); sockets see the user.
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -282,6 +299,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# Jobs one socket may have queued and not yet answered; one more is refused
+# with a rate_limited error frame until a result comes back.
+SYSTEM_JOBS_IN_FLIGHT = env.int("SYSTEM_JOBS_IN_FLIGHT", default=3)
 # Scales the pretend work of each job (1 to 4 s, as in the Chanx tutorial);
 # 0 makes jobs instant.
 SYSTEM_JOB_DELAY_SCALE = env.float("SYSTEM_JOB_DELAY_SCALE", default=1.0)

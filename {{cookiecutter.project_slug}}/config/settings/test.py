@@ -15,6 +15,10 @@ AXES_ENABLED = False
 # Completion frames tell a test communicator when a handler has finished.
 CHANX = {**CHANX, "SEND_COMPLETION": True}
 
+# Tests send frames as fast as they can; the limit tests set their own.
+SOCKET_FRAMES_PER_SECOND = 10_000
+SOCKET_FRAMES_PER_MINUTE = 100_000
+
 # Each run counts from zero, even in a Redis that an earlier run counted in.
 CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 {%- if cookiecutter.use_assistants %}

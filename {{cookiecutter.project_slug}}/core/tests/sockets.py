@@ -8,13 +8,19 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+from unittest.mock import patch
 
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
+from django.test import override_settings
 
 from core.apps import realtime_apps
+from core.consumers import GuardedConsumer
 
 AsyncTest = Callable[..., Awaitable[Any]]
 
@@ -111,6 +117,26 @@ class SocketChecks(_Checks):
         assert isinstance(messages[0], ErrorMessage)
         await self.assert_still_answers_ping()
 
+    async def test_frames_over_the_socket_limit_are_refused(self) -> None:
+        consumer = cast(type[GuardedConsumer[Any]], self.consumer)
+        per_second = consumer.frames_per_second or 2
+        with (
+            patch("core.consumers.frame_clock", return_value=1_000_000.0),
+            override_settings(SOCKET_FRAMES_PER_SECOND=2),
+        ):
+            await self.auth_communicator.connect()
+            for _ in range(per_second):
+                await self.assert_still_answers_ping()
+            await self.auth_communicator.send_message(PingMessage())
+            replies = await self.auth_communicator.receive_all_messages(
+                timeout=REPLY_TIMEOUT
+            )
+
+        assert len(replies) == 1
+        refusal = cast(ErrorMessage, replies[0])
+        assert refusal.payload["code"] == "rate_limited"
+        assert refusal.payload["retry_after"] == 1
+
     async def test_a_page_of_this_site_connects(self) -> None:
         communicator = self.create_communicator(
             headers=[(b"origin", ALLOWED_ORIGIN), *self.ws_headers]
@@ -128,3 +154,18 @@ def first_socket_path() -> str | None:
     if not configs:
         return None
     return re.sub(r"<[^>]+>", "probe", configs[0].socket_path)
+
+
+async def group_size(group: str) -> int:
+    """How many channels the channel layer holds in ``group`` right now."""
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        return len(layer.groups.get(group, {}))
+    if isinstance(layer, RedisChannelLayer):
+        connection = layer.connection(layer.consistent_hash(group))
+        return int(await connection.zcard(layer._group_key(group)))
+    if isinstance(layer, RedisPubSubChannelLayer):
+        # Members are this process's: Redis only knows the process subscribed.
+        local = layer._get_layer()
+        return len(local.groups.get(local._get_group_channel_name(group), set()))
+    raise TypeError(f"cannot count the members of {type(layer).__name__}'s groups")

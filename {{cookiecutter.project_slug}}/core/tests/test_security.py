@@ -64,6 +64,18 @@ def test_an_unparsable_origin_is_refused(origin: bytes) -> None:
     assert not handshake([(b"host", ALLOWED_HOST), (b"origin", origin)], app, path)
 
 
+@pytest.mark.parametrize(
+    "header", [(b"cookie", b"sessionid=\xff\xfe"), (b"user-agent", b"caf\xe9")]
+)
+def test_a_header_that_is_not_utf8_is_refused_without_a_traceback(
+    header: tuple[bytes, bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    app, path = socket_behind_the_check()
+
+    assert not handshake([(b"host", ALLOWED_HOST), header], app, path)
+    assert not [record for record in caplog.records if record.exc_info]
+
+
 def test_handshake_for_an_allowed_host_is_accepted() -> None:
     app, path = socket_behind_the_check()
 

@@ -3,7 +3,6 @@ import logging
 import uuid
 from typing import Any
 
-from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -11,6 +10,7 @@ from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
+from core.consumers import GuardedConsumer
 from system.jobs import RUN_JOB_TASK, job_for
 from system.messages import JobQueued, JobResult, SystemMessage, SystemNotification
 
@@ -34,7 +34,7 @@ BROKER_UNREACHABLE = (
     ),
     tags=["system"],
 )
-class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification]):
+class SystemConsumer(GuardedConsumer[JobResult | SystemNotification]):
     """One client's connection: the results of its own jobs, everyone's notices.
 
     The worker's task (``system.tasks``) sends results here by channel name;
@@ -51,6 +51,9 @@ class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification])
         # and a result is forwarded only once it holds the lock, so a result
         # never overtakes its acknowledgment.
         self._queueing = asyncio.Lock()
+        # Queued and not yet answered; frames are handled one at a time, so
+        # checking and counting cannot interleave.
+        self.jobs_in_flight = 0
 
     @ws_handler(summary="Check that the connection is alive")
     async def handle_ping(self, _message: PingMessage) -> PongMessage:
@@ -61,13 +64,24 @@ class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification])
         description=(
             "task_type is translate, analyze or generate; any other runs default. "
             "The reply is job_queued at once, or an error when the job cannot be "
-            "queued; job_result follows when a worker has run the job."
+            "queued (code rate_limited while the socket's earlier jobs wait for "
+            "their results); job_result follows when a worker has run the job."
         ),
         output_type=JobQueued | ErrorMessage,
     )
     async def handle_system_message(self, message: SystemMessage) -> None:
+        limit = settings.SYSTEM_JOBS_IN_FLIGHT
+        if self.jobs_in_flight >= limit:
+            await self.send_rate_limited(
+                f"You have {limit} jobs waiting for their results, the most "
+                "allowed. Send this one again once a result comes back."
+            )
+            return
         async with self._queueing:
-            await self.send_message(await self.queue_job(message))
+            reply = await self.queue_job(message)
+            if isinstance(reply, JobQueued):
+                self.jobs_in_flight += 1
+            await self.send_message(reply)
 
     async def queue_job(self, message: SystemMessage) -> JobQueued | ErrorMessage:
         """Put the job on the worker's queue; say what came of it."""
@@ -99,6 +113,8 @@ class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification])
     @event_handler(summary="Forward a job's result to the client that queued it")
     async def handle_job_result(self, event: JobResult) -> JobResult:
         async with self._queueing:
+            # Its result goes out as this returns: the job no longer counts.
+            self.jobs_in_flight = max(self.jobs_in_flight - 1, 0)
             return event
 
     @event_handler(summary="Forward a notice to the client")

@@ -15,6 +15,7 @@ from chanx.channels.testing import DjangoWebsocketCommunicator
 from chanx.constants import EVENT_ACTION_COMPLETE
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
+from django.test import override_settings
 
 from config.celery import app as celery_app
 from core.tests.sockets import SocketChecks, SocketTestCase
@@ -194,6 +195,51 @@ class ReplyOrderTestCase(JobTestCase):
 
         assert queued.payload.startswith("Job queued: default")
         assert result.payload == "Already done: quick"
+
+
+class JobsInFlightTestCase(JobTestCase):
+    async def test_jobs_waiting_for_results_are_bounded_per_socket(self) -> None:
+        await self.auth_communicator.connect()
+        other = self.create_communicator()
+        await other.connect()
+        published: list[tuple[str, ...]] = []
+
+        def publish_a_job_nobody_runs(
+            name: str, args: tuple[str, ...], **options: Any
+        ) -> None:
+            published.append(args)
+
+        with (
+            patch.object(celery_app, "send_task", publish_a_job_nobody_runs),
+            override_settings(SYSTEM_JOBS_IN_FLIGHT=2),
+        ):
+            for content in ["one", "two"]:
+                await self.auth_communicator.send_message(job("default", content))
+                queued = await self.auth_communicator.receive_all_messages()
+                assert [message.action for message in queued] == ["job_queued"]
+
+            await self.auth_communicator.send_message(job("default", "three"))
+            refused = await self.auth_communicator.receive_all_messages()
+            # Another socket's jobs count apart.
+            await other.send_message(job("default", "elsewhere"))
+            elsewhere = await other.receive_all_messages()
+
+            # Once a result is sent, one more job may go.
+            *_, channel_name = published[0]
+            await SystemConsumer.send_event(JobResult(payload="one done"), channel_name)
+            await self.auth_communicator.receive_all_messages(
+                stop_action=EVENT_ACTION_COMPLETE
+            )
+            await self.auth_communicator.send_message(job("default", "four"))
+            queued = await self.auth_communicator.receive_all_messages()
+
+        assert len(refused) == 1
+        error = cast(ErrorMessage, refused[0])
+        assert error.payload["code"] == "rate_limited"
+        assert "2 jobs waiting" in error.payload["detail"]
+        assert [message.action for message in elsewhere] == ["job_queued"]
+        assert [message.action for message in queued] == ["job_queued"]
+        assert [args[2] for args in published] == ["one", "two", "elsewhere", "four"]
 
 
 @contextmanager
