@@ -10,6 +10,7 @@ import asyncio
 import json
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -175,3 +176,77 @@ def test_a_burst_in_one_room_costs_another_room_nothing(servers: list[int]) -> N
             await asyncio.gather(*collecting)
 
     asyncio.run(scenario())
+
+
+# Well inside the documented limits (10 a second, 120 a minute).
+PACED_MESSAGES = 20
+PACE = 0.25
+LIMITED_FLOOD_FRAMES = 1000
+
+
+def test_a_flooder_is_refused_and_another_room_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """With the documented per-socket limits: the flooder hears ``rate_limited``
+    and most of its flood goes nowhere, while a room talking at a person's pace
+    on the same two servers gets every message."""
+
+    async def scenario(ports: list[int]) -> None:
+        busy_room, quiet_room = new_room(), new_room()
+        flooder, busy_listener = await asyncio.gather(
+            join(ports[0], busy_room), join(ports[1], busy_room)
+        )
+        speaker = await join(ports[1], quiet_room)
+        listeners = await asyncio.gather(
+            *(join(ports[i % 2], quiet_room) for i in range(QUIET_ROOM_LISTENERS))
+        )
+        heard: list[list[str]] = [[] for _ in listeners]
+        flood_heard: list[str] = []
+        refusals: list[str] = []
+        collecting = [
+            asyncio.create_task(collect_chat(ws, into))
+            for ws, into in [
+                (busy_listener, flood_heard),
+                *zip(listeners, heard, strict=True),
+            ]
+        ]
+        collecting.append(asyncio.create_task(collect_error_codes(flooder, refusals)))
+        sockets = [flooder, busy_listener, speaker, *listeners]
+        try:
+
+            async def flood() -> None:
+                for number in range(LIMITED_FLOOD_FRAMES):
+                    await flooder.send(chat_frame(f"flood {number}"))
+
+            async def speak() -> None:
+                for number in range(PACED_MESSAGES):
+                    await speaker.send(chat_frame(f"quiet {number}"))
+                    await asyncio.sleep(PACE)
+
+            await asyncio.gather(flood(), speak())
+
+            expected = {f"quiet {number}" for number in range(PACED_MESSAGES)}
+            async with asyncio.timeout(DELIVERY_TIMEOUT):
+                while any(len(messages) < len(expected) for messages in heard):
+                    await asyncio.sleep(0.1)
+            for messages in heard:
+                assert sorted(messages) == sorted(expected)
+            assert "rate_limited" in refusals
+            assert len(flood_heard) < LIMITED_FLOOD_FRAMES // 10
+        finally:
+            await close_all(sockets)
+            await asyncio.gather(*collecting)
+
+    with running_servers(2, tmp_path, frame_limits=True) as ports:
+        asyncio.run(scenario(ports))
+
+
+async def collect_error_codes(websocket: ClientConnection, into: list[str]) -> None:
+    """Append the code of each ``error`` frame until the socket closes."""
+    try:
+        async for frame in websocket:
+            data = json.loads(frame)
+            if data["action"] == "error" and isinstance(data["payload"], dict):
+                into.append(str(data["payload"].get("code")))
+    except ConnectionClosed:
+        pass

@@ -32,11 +32,12 @@ def documented_server_command(port: int) -> list[str]:
 
 
 @contextmanager
-def running_server(log: Path) -> Generator[int, None, None]:
+def running_server(log: Path, frame_limits: bool = False) -> Generator[int, None, None]:
     """One documented server with production settings; yields its port.
 
     It shares Redis with the test run when ``REDIS_URL`` is set. On the way
-    out it must still be running, and its log must hold no traceback.
+    out it must still be running, and its log must hold no traceback. With
+    ``frame_limits`` its sockets keep their documented per-socket limits.
     """
     port = free_port()
     env = {
@@ -44,12 +45,14 @@ def running_server(log: Path) -> Generator[int, None, None]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
-        # One sender here sends far faster than anybody types: the load tests
-        # measure delivery, and the per-socket frame limits are proved by the
-        # sockets' own tests.
-        "SOCKET_FRAMES_PER_SECOND": "100000",
-        "SOCKET_FRAMES_PER_MINUTE": "1000000",
     }
+    if not frame_limits:
+        # One sender here sends far faster than anybody types: these tests
+        # measure delivery, not the per-socket frame limits.
+        env |= {
+            "SOCKET_FRAMES_PER_SECOND": "100000",
+            "SOCKET_FRAMES_PER_MINUTE": "1000000",
+        }
     with log.open("wb") as output:
         process = subprocess.Popen(
             documented_server_command(port),
@@ -68,10 +71,14 @@ def running_server(log: Path) -> Generator[int, None, None]:
 
 
 @contextmanager
-def running_servers(count: int, logs: Path) -> Generator[list[int], None, None]:
+def running_servers(
+    count: int, logs: Path, frame_limits: bool = False
+) -> Generator[list[int], None, None]:
     """``count`` documented servers side by side; yields their ports."""
     with ExitStack() as stack:
         yield [
-            stack.enter_context(running_server(logs / f"server-{number}.log"))
+            stack.enter_context(
+                running_server(logs / f"server-{number}.log", frame_limits)
+            )
             for number in range(count)
         ]
