@@ -34,6 +34,7 @@ from asgiref.typing import (
     ASGISendEvent,
     WebSocketDisconnectEvent,
 )
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.websocket import ReceiveEvent
@@ -118,6 +119,25 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         self.client_gone = False
         self.not_reading = asyncio.Event()
         self.groups_left = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Hand channel-layer events straight to their handler.
+
+        Channels runs Django's ``close_old_connections`` in another thread
+        before every message, in case its handler uses the database. Event
+        handlers here only forward to the client, and that thread hop was half
+        of a server's CPU per delivered broadcast (README, "Load and
+        capacity"). The client's own messages (``websocket.*``) keep the check;
+        database calls through ``database_sync_to_async`` close old
+        connections around each call anyway.
+        """
+        if message["type"].startswith("websocket."):
+            await super().dispatch(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def __call__(
         self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable

@@ -5,17 +5,16 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
-from channels.consumer import AsyncConsumer
 
-from core.dispatch import LayerEventsWithoutDatabaseCheck
+from core.consumers import GuardedConsumer
 
 
-class RecordingConsumer(LayerEventsWithoutDatabaseCheck, AsyncConsumer):
+class RecordingConsumer(GuardedConsumer):
     def __init__(self) -> None:
         super().__init__()
         self.handled: list[str] = []
 
-    async def websocket_receive(self, message: dict[str, Any]) -> None:
+    async def websocket_receive(self, message: Any) -> None:
         self.handled.append(message["type"])
 
     async def room_broadcast(self, message: dict[str, Any]) -> None:
