@@ -29,6 +29,7 @@ from assistants.messages import (
 from assistants.services.ai_service import ConversationMessage, OpenAIService
 from core.authentication import SessionAuthenticator
 from core.limits import Limit, RateLimiter, Verdict, client_key
+from core.outage import NO_CHANNEL_LAYER
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # It talks to nobody but its client: with no layer it stays up when Redis is down.
+        self.channel_layer_alias = NO_CHANNEL_LAYER
         self.history: list[ConversationMessage] = []
         self.service: OpenAIService | None = None
         self.answering = False

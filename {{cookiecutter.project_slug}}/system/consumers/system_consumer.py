@@ -3,7 +3,6 @@ import logging
 import uuid
 from typing import Any
 
-from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -11,6 +10,7 @@ from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
+from core.outage import ChannelLayerConsumer
 from system.jobs import RUN_JOB_TASK, job_for
 from system.messages import JobQueued, JobResult, SystemMessage, SystemNotification
 
@@ -34,7 +34,7 @@ BROKER_UNREACHABLE = (
     ),
     tags=["system"],
 )
-class SystemConsumer(AsyncJsonWebsocketConsumer[JobResult | SystemNotification]):
+class SystemConsumer(ChannelLayerConsumer[JobResult | SystemNotification]):
     """One client's connection: the results of its own jobs, everyone's notices.
 
     The worker's task (``system.tasks``) sends results here by channel name;
