@@ -4,8 +4,10 @@ A model takes seconds to write an answer; streaming it token by token lets
 the reader start at once instead of staring at nothing until the end.
 """
 
+import functools
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -72,9 +74,19 @@ def next_token(tokens: Iterator[str]) -> str | None:
     return next(tokens, None)
 
 
-# Each token is awaited in a thread from the loop's pool: a slow provider (or
-# a blocking fake) never stalls the event loop that serves every other socket.
-pull_token = sync_to_async(next_token, thread_sensitive=False)
+@functools.cache
+def provider_threads() -> ThreadPoolExecutor:
+    """The threads that wait on the AI provider, and nothing else.
+
+    Each token is awaited in one, for at most ``OPENAI_TIMEOUT``: a slow
+    provider never stalls the event loop that serves every other socket, and
+    at most ``ASSISTANTS_PROVIDER_THREADS`` stalled answers (more wait their
+    turn) take no thread that job publishing or Django need.
+    """
+    return ThreadPoolExecutor(
+        max_workers=settings.ASSISTANTS_PROVIDER_THREADS,
+        thread_name_prefix="assistants-provider",
+    )
 
 
 def describe_failure(error: Exception) -> tuple[str, str]:
@@ -242,20 +254,25 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
     async def get_service(self) -> OpenAIService:
         """Build the client once per connection, off the loop: it reads certificates."""
         if self.service is None:
-            self.service = await sync_to_async(OpenAIService, thread_sensitive=False)()
+            self.service = await sync_to_async(
+                OpenAIService, thread_sensitive=False, executor=provider_threads()
+            )()
         return self.service
 
     async def stream_answer(
         self, service: OpenAIService, question: str, history: list[ConversationMessage]
     ) -> str | None:
         """Send each token as it comes; the whole answer, or None if the client left."""
-        stream = await sync_to_async(service.generate_stream, thread_sensitive=False)(
-            question, history
-        )
+        stream = await sync_to_async(
+            service.generate_stream, thread_sensitive=False, executor=provider_threads()
+        )(question, history)
         tokens = iter(stream)
         pieces: list[str] = []
         finished = False
         try:
+            pull_token = sync_to_async(
+                next_token, thread_sensitive=False, executor=provider_threads()
+            )
             while (token := await pull_token(tokens)) is not None:
                 if self.disconnected:
                     return None
@@ -269,7 +286,9 @@ class ConversationAssistantConsumer(AsyncJsonWebsocketConsumer):
             close = getattr(tokens, "close", None)
             if not finished and close is not None:
                 # Ends the provider's HTTP response instead of leaving it open.
-                await sync_to_async(close, thread_sensitive=False)()
+                await sync_to_async(
+                    close, thread_sensitive=False, executor=provider_threads()
+                )()
         return "".join(pieces)
 
     def remember(self, question: str, text: str) -> None:

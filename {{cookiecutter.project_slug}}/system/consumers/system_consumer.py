@@ -1,6 +1,8 @@
 import asyncio
+import functools
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chanx.core.decorators import channel, event_handler, ws_handler
@@ -24,6 +26,21 @@ BROKER_UNREACHABLE = (
     "The job was not queued: the job queue (Redis) cannot be reached. "
     "Try again in a moment."
 )
+
+
+@functools.cache
+def publishing_threads() -> ThreadPoolExecutor:
+    """The threads that hand jobs to the broker, and nothing else.
+
+    A publish waits on Redis, about 2 s at most when it cannot be reached
+    (CELERY_BROKER_CONNECTION_TIMEOUT and one retry), so it runs off the event
+    loop; in threads of its own (``SYSTEM_PUBLISH_THREADS``), so that answers
+    stalled on a slow AI provider or Django's own work never hold it up.
+    """
+    return ThreadPoolExecutor(
+        max_workers=settings.SYSTEM_PUBLISH_THREADS,
+        thread_name_prefix="system-publish",
+    )
 
 
 @channel(
@@ -79,13 +96,14 @@ class SystemConsumer(ChannelLayerConsumer[JobResult | SystemNotification]):
         content = message.payload.content
         job_id = str(uuid.uuid4())
         try:
-            # Publishing waits on the broker; a slow or missing one must not
-            # hold up every other socket on this event loop.
-            await asyncio.to_thread(
+            publish = functools.partial(
                 celery_app.send_task,
                 RUN_JOB_TASK,
                 args=(job_id, job.name, content, self.channel_name),
                 task_id=job_id,
+            )
+            await asyncio.get_running_loop().run_in_executor(
+                publishing_threads(), publish
             )
         except OperationalError:
             logger.warning("Could not queue job %s", job_id, exc_info=True)
