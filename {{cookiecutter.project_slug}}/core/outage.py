@@ -88,6 +88,7 @@ class ChannelLayerConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
                 error,
             )
             await self.close_for_outage()
+            await self.drop_pooled_connections()
         finally:
             if watch is not None:
                 watch.discard(self)
@@ -113,6 +114,24 @@ class ChannelLayerConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         except Exception as error:
             # The client left meanwhile: nobody to tell.
             logger.info("Could not close a socket: %s", type(error).__name__)
+
+
+    async def drop_pooled_connections(self) -> None:
+        """Disconnect the connections the core Redis layer keeps pooled.
+
+        Those idle when Redis went down are dead, and after a restart each
+        would fail the next socket to take one; reconnecting costs nothing
+        while Redis is down anyway. The pubsub layer reconnects by itself.
+        """
+        layer: Any = self.channel_layer
+        connection = getattr(layer, "connection", None)
+        if connection is None:
+            return
+        for index in range(len(layer.hosts)):
+            try:
+                await connection(index).connection_pool.disconnect()
+            except Exception as error:
+                logger.info("Could not drop pooled connections: %r", error)
 
 
 class RedisWatch:
