@@ -115,7 +115,6 @@ class ChannelLayerConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
             # The client left meanwhile: nobody to tell.
             logger.info("Could not close a socket: %s", type(error).__name__)
 
-
     async def drop_pooled_connections(self) -> None:
         """Disconnect the connections the core Redis layer keeps pooled.
 

@@ -30,9 +30,10 @@ ROOM = "/ws/chat/outage/"
 def test_rooms_close_with_a_reason_and_work_again_once_redis_is_back(
     tmp_path: Path, layer: str
 ) -> None:
-    with own_redis(tmp_path) as redis, uvicorn(
-        tmp_path, project_environment(tmp_path, redis.url, layer)
-    ) as server:
+    with (
+        own_redis(tmp_path) as redis,
+        uvicorn(tmp_path, project_environment(tmp_path, redis.url, layer)) as server,
+    ):
         member = server.connect(ROOM)
         ping(member)
 
@@ -50,7 +51,10 @@ def test_rooms_close_with_a_reason_and_work_again_once_redis_is_back(
         ping(listener)
         sender.send(
             json.dumps(
-                {"action": "new_chat_message", "payload": {"message": "back", "name": "a"}}
+                {
+                    "action": "new_chat_message",
+                    "payload": {"message": "back", "name": "a"},
+                }
             )
         )
         heard = receive_frame(listener, "new_chat_message")

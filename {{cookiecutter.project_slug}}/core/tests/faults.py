@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,7 +70,7 @@ class RedisServer:
 
 
 @contextmanager
-def own_redis(folder: Path) -> Iterator[RedisServer]:
+def own_redis(folder: Path) -> Generator[RedisServer, None, None]:
     redis = RedisServer(folder)
     redis.start()
     try:
@@ -80,17 +80,23 @@ def own_redis(folder: Path) -> Iterator[RedisServer]:
 
 
 def project_environment(
-    folder: Path, redis_url: str, layer: str, **variables: str
+    folder: Path,
+    redis_url: str,
+    layer: str = REDIS_LAYERS[-1],
+    overrides: str = "",
+    **variables: str,
 ) -> dict[str, str]:
     """Production settings on ``redis_url``, with ``layer`` as the channel layer.
 
     The layer is chosen by a settings module written to ``folder`` that only
-    changes the backend, so the project's own settings stay as they are.
+    changes the backend (and adds the lines of ``overrides``), so the
+    project's own settings stay as they are.
     """
+    folder.mkdir(exist_ok=True)
     (folder / "fault_settings.py").write_text(
         "from config.settings.production import *  # noqa: F403\n"
         "from config.settings.production import CHANNEL_LAYERS\n\n"
-        f'CHANNEL_LAYERS["default"]["BACKEND"] = {layer!r}\n'
+        f'CHANNEL_LAYERS["default"]["BACKEND"] = {layer!r}\n{overrides}'
     )
     inherited = {
         name: value
@@ -132,7 +138,7 @@ class Server:
 
 
 @contextmanager
-def uvicorn(folder: Path, environment: dict[str, str]) -> Iterator[Server]:
+def uvicorn(folder: Path, environment: dict[str, str]) -> Generator[Server, None, None]:
     port = free_port()
     log = folder / f"uvicorn-{port}.log"
     with log.open("wb") as output:
@@ -157,7 +163,9 @@ def uvicorn(folder: Path, environment: dict[str, str]) -> Iterator[Server]:
         stop(process)
 
 
-def receive_frame(websocket: ClientConnection, action: str, timeout: float = 5) -> dict[str, object]:
+def receive_frame(
+    websocket: ClientConnection, action: str, timeout: float = 5
+) -> dict[str, object]:
     """The next frame with ``action``, skipping others (a greeting, say)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -171,7 +179,9 @@ def ping(websocket: ClientConnection) -> None:
     receive_frame(websocket, "pong")
 
 
-def wait_for_close(websocket: ClientConnection, timeout: float = CLOSED_WITHIN) -> tuple[int | None, str]:
+def wait_for_close(
+    websocket: ClientConnection, timeout: float = CLOSED_WITHIN
+) -> tuple[int | None, str]:
     """The code and reason the server closed ``websocket`` with, reading what came first."""
     deadline = time.monotonic() + timeout
     while websocket.close_code is None and time.monotonic() < deadline:
