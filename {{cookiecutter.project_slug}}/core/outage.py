@@ -55,8 +55,9 @@ ReceiveEvent = TypeVar("ReceiveEvent", bound=BaseMessage, default=BaseMessage)
 class ChannelLayerConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
     """A consumer that closes with ``CLOSE_TRY_AGAIN_LATER`` when the channel layer fails."""
 
+    # Named apart from chanx's own ``_closed``, which means the client left.
     _answered = False
-    _closed = False
+    _close_sent = False
 
     async def __call__(
         self,
@@ -68,7 +69,7 @@ class ChannelLayerConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
             if message["type"] == "websocket.accept":
                 self._answered = True
             elif message["type"] == "websocket.close":
-                self._answered = self._closed = True
+                self._answered = self._close_sent = True
             await send(message)
 
         self._send: ASGISendCallable = noting_send
@@ -78,7 +79,7 @@ class ChannelLayerConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         try:
             await super().__call__(scope, receive, noting_send)
         except LAYER_ERRORS as error:
-            if self._closed:
+            if self._close_sent:
                 # Leaving the groups after the close failed too: nothing to tell.
                 logger.info("Redis still unavailable: %s", type(error).__name__)
                 return
@@ -95,7 +96,7 @@ class ChannelLayerConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
 
     async def close_for_outage(self) -> None:
         """Tell the client the service is gone; accept first if it was never answered."""
-        if self._closed:
+        if self._close_sent:
             return
         try:
             if not self._answered:
