@@ -46,8 +46,9 @@ LAYER_UNAVAILABLE = "The message service (Redis) is unavailable. Reconnecting sh
 
 WATCH_INTERVAL = 2.0
 
-# What a Redis layer raises when Redis does not answer.
-LAYER_ERRORS = (RedisError, OSError)
+# What a Redis layer raises when Redis does not answer (redis-py wraps most
+# socket errors; a refused or reset connection may come through as it is).
+LAYER_ERRORS = (RedisError, ConnectionError)
 
 ReceiveEvent = TypeVar("ReceiveEvent", bound=BaseMessage, default=BaseMessage)
 
