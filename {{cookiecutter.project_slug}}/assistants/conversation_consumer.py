@@ -4,8 +4,10 @@ A model takes seconds to write an answer; streaming it token by token lets
 the reader start at once instead of staring at nothing until the end.
 """
 
+import functools
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -28,7 +30,8 @@ from assistants.messages import (
 from assistants.services.ai_service import ConversationMessage, OpenAIService
 from core.authentication import SessionAuthenticator
 from core.consumers import GuardedConsumer
-from core.limits import Limit, RateLimiter, client_key
+from core.limits import Limit, RateLimiter, Verdict, client_key
+from core.outage import NO_CHANNEL_LAYER
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +74,19 @@ def next_token(tokens: Iterator[str]) -> str | None:
     return next(tokens, None)
 
 
-# Each token is awaited in a thread from the loop's pool: a slow provider (or
-# a blocking fake) never stalls the event loop that serves every other socket.
-pull_token = sync_to_async(next_token, thread_sensitive=False)
+@functools.cache
+def provider_threads() -> ThreadPoolExecutor:
+    """The threads that wait on the AI provider, and nothing else.
+
+    Each token is awaited in one, for at most ``OPENAI_TIMEOUT``: a slow
+    provider never stalls the event loop that serves every other socket, and
+    at most ``ASSISTANTS_PROVIDER_THREADS`` stalled answers (more wait their
+    turn) take no thread that job publishing or Django need.
+    """
+    return ThreadPoolExecutor(
+        max_workers=settings.ASSISTANTS_PROVIDER_THREADS,
+        thread_name_prefix="assistants-provider",
+    )
 
 
 def describe_failure(error: Exception) -> tuple[str, str]:
@@ -117,6 +130,8 @@ class ConversationAssistantConsumer(GuardedConsumer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # It talks to nobody but its client: with no layer it stays up when Redis is down.
+        self.channel_layer_alias = NO_CHANNEL_LAYER
         self.history: list[ConversationMessage] = []
         self.service: OpenAIService | None = None
         self.answering = False
@@ -247,20 +262,25 @@ class ConversationAssistantConsumer(GuardedConsumer):
     async def get_service(self) -> OpenAIService:
         """Build the client once per connection, off the loop: it reads certificates."""
         if self.service is None:
-            self.service = await sync_to_async(OpenAIService, thread_sensitive=False)()
+            self.service = await sync_to_async(
+                OpenAIService, thread_sensitive=False, executor=provider_threads()
+            )()
         return self.service
 
     async def stream_answer(
         self, service: OpenAIService, question: str, history: list[ConversationMessage]
     ) -> str | None:
         """Send each token as it comes; the whole answer, or None if the client left."""
-        stream = await sync_to_async(service.generate_stream, thread_sensitive=False)(
-            question, history
-        )
+        stream = await sync_to_async(
+            service.generate_stream, thread_sensitive=False, executor=provider_threads()
+        )(question, history)
         tokens = iter(stream)
         pieces: list[str] = []
         finished = False
         try:
+            pull_token = sync_to_async(
+                next_token, thread_sensitive=False, executor=provider_threads()
+            )
             while (token := await pull_token(tokens)) is not None:
                 if self.disconnected:
                     return None
@@ -274,7 +294,9 @@ class ConversationAssistantConsumer(GuardedConsumer):
             close = getattr(tokens, "close", None)
             if not finished and close is not None:
                 # Ends the provider's HTTP response instead of leaving it open.
-                await sync_to_async(close, thread_sensitive=False)()
+                await sync_to_async(
+                    close, thread_sensitive=False, executor=provider_threads()
+                )()
         return "".join(pieces)
 
     def remember(self, question: str, text: str) -> None:

@@ -1,4 +1,4 @@
-"""ASGI entry point: Django for HTTP (behind a ``/healthz/`` probe), Chanx for websockets.
+"""ASGI entry point: Django for HTTP (behind the ``/healthz/`` and ``/readyz/`` probes), Chanx for websockets.
 
 Websockets pass the origin check, then Channels' session and auth middleware,
 so every consumer finds the signed-in user (or an anonymous one) in

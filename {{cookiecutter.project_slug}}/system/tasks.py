@@ -2,13 +2,16 @@
 
 It sends what came of the job to the socket that queued it, through the
 channel layer. A job whose work fails still answers, with an error the user
-can read, and logs the traceback for whoever runs the worker.
+can read, and logs the traceback for whoever runs the worker; so does one that
+cannot finish (past its time limit, say).
 """
 
 import logging
 import time
+from typing import Any
 
-from celery import shared_task
+from billiard.einfo import ExceptionInfo
+from celery import Task, shared_task
 from django.conf import settings
 
 from system.consumers.system_consumer import SystemConsumer
@@ -18,7 +21,28 @@ from system.messages import JobResult
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name=RUN_JOB_TASK, ignore_result=True)
+class AnsweredJob(Task):  # type: ignore[type-arg]
+    """A job that fails for good still tells its client."""
+
+    def on_failure(
+        self,
+        exc: Exception,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: ExceptionInfo,
+    ) -> None:
+        job_id, task_type, _content, channel_name = args
+        job = job_for(task_type)
+        logger.error("The %s job %s could not run: %r", job.name, job_id, exc)
+        result = (
+            f"The {job.name} job could not run (ID: {job_id}): "
+            f"{type(exc).__name__}. Try again later."
+        )
+        SystemConsumer.send_event_sync(JobResult(payload=result), channel_name)
+
+
+@shared_task(name=RUN_JOB_TASK, base=AnsweredJob, ignore_result=True)
 def run_job(job_id: str, task_type: str, content: str, channel_name: str) -> None:
     """Run the job ``task_type`` names on ``content``; answer ``channel_name``."""
     job = job_for(task_type)

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+{%- if cookiecutter.use_system %}
+
+from system.jobs import JOBS
+{%- endif %}
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -217,7 +221,13 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             # Counting is quick: give up soon rather than hold a socket waiting.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # A pooled connection idle for 10 s is checked before use, so the
+            # first counts after a Redis restart do not fail on a dead one.
+            "OPTIONS": {
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+                "health_check_interval": 10,
+            },
         },
     }
 else:
@@ -275,6 +285,10 @@ ASSISTANTS_MAX_ANSWER_TOKENS = env.int("ASSISTANTS_MAX_ANSWER_TOKENS", default=1
 # address) may ask per minute and per day (a day ends at midnight UTC).
 ASSISTANTS_QUESTIONS_PER_MINUTE = env.int("ASSISTANTS_QUESTIONS_PER_MINUTE", default=10)
 ASSISTANTS_QUESTIONS_PER_DAY = env.int("ASSISTANTS_QUESTIONS_PER_DAY", default=200)
+# Threads (per server process) that wait on the provider: answers being
+# written at once beyond this wait for a free one. Only these threads wait on
+# the provider, so a slow one cannot hold up anything else.
+ASSISTANTS_PROVIDER_THREADS = env.int("ASSISTANTS_PROVIDER_THREADS", default=20)
 # Only signed-in users may ask; dev and test settings let visitors ask too.
 ASSISTANTS_REQUIRE_LOGIN = env.bool("ASSISTANTS_REQUIRE_LOGIN", default=True)
 {%- endif %}
@@ -292,7 +306,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Give up on an unreachable broker within about two seconds, so that the socket
 # can tell its client instead of leaving it waiting.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, float] = {"socket_connect_timeout": 1}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,
@@ -305,4 +318,33 @@ SYSTEM_JOBS_IN_FLIGHT = env.int("SYSTEM_JOBS_IN_FLIGHT", default=3)
 # Scales the pretend work of each job (1 to 4 s, as in the Chanx tutorial);
 # 0 makes jobs instant.
 SYSTEM_JOB_DELAY_SCALE = env.float("SYSTEM_JOB_DELAY_SCALE", default=1.0)
+# Threads (per server process) that hand jobs to Redis, apart from every other.
+SYSTEM_PUBLISH_THREADS = env.int("SYSTEM_PUBLISH_THREADS", default=4)
+# A worker acknowledges a job once it has run, not when it takes it, and holds
+# one job per process: a job whose worker dies (killed, out of memory, host
+# lost) goes back on the queue for the next worker.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Every limit follows from the longest job of system/jobs.py at this delay
+# scale (4 s by default). A job still running at twice that plus 5 s (13 s by
+# default) is stopped and answered with an error; the worker kills it 2 s
+# later if it ignores that (the prefork pool only).
+SYSTEM_JOB_TIME_LIMIT = (
+    2 * max(job.seconds for job in JOBS.values()) * SYSTEM_JOB_DELAY_SCALE + 5
+)
+CELERY_TASK_SOFT_TIME_LIMIT = SYSTEM_JOB_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = SYSTEM_JOB_TIME_LIMIT + 2
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, float] = {
+    "socket_connect_timeout": 1,
+    # A job taken and not acknowledged within this time (18 s by default) goes
+    # to another worker: longer than any job may run, or one would run twice.
+    # Workers look for such jobs every 2 s.
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 3,
+    "unacked_restore_interval": 2,
+    "unacked_restore_throttle": 1,
+    # Check a pooled connection idle for 10 s before using it: a Redis restart
+    # leaves dead ones behind.
+    "health_check_interval": 10,
+}
 {%- endif %}

@@ -1,6 +1,8 @@
 import asyncio
+import functools
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chanx.core.decorators import channel, event_handler, ws_handler
@@ -10,7 +12,7 @@ from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
-from core.consumers import GuardedConsumer
+from core.outage import ChannelLayerConsumer
 from system.jobs import RUN_JOB_TASK, job_for
 from system.messages import JobQueued, JobResult, SystemMessage, SystemNotification
 
@@ -26,6 +28,21 @@ BROKER_UNREACHABLE = (
 )
 
 
+@functools.cache
+def publishing_threads() -> ThreadPoolExecutor:
+    """The threads that hand jobs to the broker, and nothing else.
+
+    A publish waits on Redis, about 2 s at most when it cannot be reached
+    (CELERY_BROKER_CONNECTION_TIMEOUT and one retry), so it runs off the event
+    loop; in threads of its own (``SYSTEM_PUBLISH_THREADS``), so that answers
+    stalled on a slow AI provider or Django's own work never hold it up.
+    """
+    return ThreadPoolExecutor(
+        max_workers=settings.SYSTEM_PUBLISH_THREADS,
+        thread_name_prefix="system-publish",
+    )
+
+
 @channel(
     name="system",
     description=(
@@ -34,7 +51,7 @@ BROKER_UNREACHABLE = (
     ),
     tags=["system"],
 )
-class SystemConsumer(GuardedConsumer[JobResult | SystemNotification]):
+class SystemConsumer(ChannelLayerConsumer[JobResult | SystemNotification]):
     """One client's connection: the results of its own jobs, everyone's notices.
 
     The worker's task (``system.tasks``) sends results here by channel name;
@@ -93,13 +110,14 @@ class SystemConsumer(GuardedConsumer[JobResult | SystemNotification]):
         content = message.payload.content
         job_id = str(uuid.uuid4())
         try:
-            # Publishing waits on the broker; a slow or missing one must not
-            # hold up every other socket on this event loop.
-            await asyncio.to_thread(
+            publish = functools.partial(
                 celery_app.send_task,
                 RUN_JOB_TASK,
                 args=(job_id, job.name, content, self.channel_name),
                 task_id=job_id,
+            )
+            await asyncio.get_running_loop().run_in_executor(
+                publishing_threads(), publish
             )
         except OperationalError:
             logger.warning("Could not queue job %s", job_id, exc_info=True)

@@ -12,7 +12,11 @@
  * A close with an application code (4000-4999) means the server refused on
  * purpose, so it is explained and not retried. chanx closes a socket whose
  * authentication failed with 4000 + the HTTP status, after an
- * "authentication" frame saying why.
+ * "authentication" frame saying why. Any other close (1013 and its reason
+ * when the server's Redis is down, say) is shown and retried after a delay
+ * that doubles up to a minute, with jitter so that many tabs do not come back
+ * at once; it starts small again only once a connection has stayed up for
+ * LiveSocket.STABLE_AFTER_MS.
  */
 "use strict";
 
@@ -33,7 +37,7 @@ class LiveSocket {
     this.onOpen = onOpen;
     this.onStateChange = onStateChange;
     this.onRefused = onRefused;
-    this.retryDelay = 500;
+    this.retryDelay = LiveSocket.FIRST_RETRY_MS;
     this.closedOnPurpose = false;
     this.connect();
   }
@@ -52,7 +56,9 @@ class LiveSocket {
     this.authenticationRefusal = "";
     this.socket = new WebSocket(this.url);
     this.socket.addEventListener("open", () => {
-      this.retryDelay = 500;
+      this.stableTimer = setTimeout(() => {
+        this.retryDelay = LiveSocket.FIRST_RETRY_MS;
+      }, LiveSocket.STABLE_AFTER_MS);
       this.setState("open", "Connected");
       this.onOpen();
     });
@@ -69,6 +75,7 @@ class LiveSocket {
       this.onMessage(message);
     });
     this.socket.addEventListener("close", (event) => {
+      clearTimeout(this.stableTimer);
       if (this.closedOnPurpose) {
         return;
       }
@@ -82,11 +89,13 @@ class LiveSocket {
         this.onRefused({ code: event.code, reason });
         return;
       }
-      const seconds = Math.round(this.retryDelay / 100) / 10;
+      // Anywhere from half the delay to all of it.
+      const delay = this.retryDelay * (0.5 + Math.random() / 2);
+      const seconds = Math.round(delay / 100) / 10;
       const reason = event.reason ? ` (${event.reason})` : "";
       this.setState("closed", `Disconnected${reason}, retrying in ${seconds}s`);
-      setTimeout(() => this.connect(), this.retryDelay);
-      this.retryDelay = Math.min(this.retryDelay * 2, 10000);
+      setTimeout(() => this.connect(), delay);
+      this.retryDelay = Math.min(this.retryDelay * 2, LiveSocket.LONGEST_RETRY_MS);
     });
   }
 
@@ -117,6 +126,10 @@ class LiveSocket {
     this.onStateChange(state);
   }
 }
+
+LiveSocket.FIRST_RETRY_MS = 1000;
+LiveSocket.LONGEST_RETRY_MS = 60000;
+LiveSocket.STABLE_AFTER_MS = 10000;
 
 /* What the close codes of a failed authentication mean to the person at the page. */
 LiveSocket.refusals = {

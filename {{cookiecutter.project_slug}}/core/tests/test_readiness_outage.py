@@ -1,0 +1,29 @@
+"""Readiness through a real Redis outage: ``/readyz/`` follows Redis, ``/healthz/`` stays green."""
+
+import time
+from pathlib import Path
+
+from core.tests.faults import Server, own_redis, project_environment, uvicorn
+
+
+def status_within(server: Server, path: str, expected: int, timeout: float = 5) -> int:
+    """``path``'s status once it is ``expected``, or the last one after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while (status := server.status(path)) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return status
+
+
+def test_readiness_says_whether_redis_answers(tmp_path: Path) -> None:
+    with (
+        own_redis(tmp_path) as redis,
+        uvicorn(tmp_path, project_environment(tmp_path, redis.url)) as server,
+    ):
+        assert server.status("/readyz/") == 200
+
+        redis.stop()
+        assert status_within(server, "/readyz/", 503) == 503
+        assert server.status("/healthz/") == 200
+
+        redis.start()
+        assert status_within(server, "/readyz/", 200) == 200

@@ -1,0 +1,161 @@
+"""Jobs through real faults: uvicorn, a Celery worker and a Redis of their own.
+
+Redis stopped and started again: the system socket is closed with a code and
+a reason, and a new one queues jobs at once. A worker killed in the middle of
+a job: the job goes back on the queue and the next worker answers it. A job
+past its time limit is answered with an error.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Generator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from websockets.sync.client import ClientConnection
+
+from core.outage import CLOSE_TRY_AGAIN_LATER, LAYER_UNAVAILABLE
+from core.tests.faults import (
+    REDIS_LAYERS,
+    RedisServer,
+    own_redis,
+    project_environment,
+    receive_frame,
+    refusal_of,
+    uvicorn,
+    wait_for_close,
+)
+from core.tests.processes import stop
+
+SOCKET = "/ws/system/"
+# Jobs take half their usual time: generate, the longest, 2 s.
+DELAY_SCALE = "0.5"
+
+
+@contextmanager
+def worker(
+    folder: Path, environment: dict[str, str], *options: str
+) -> Generator["subprocess.Popen[bytes]", None, None]:
+    """A worker of one process (``--pool solo``), ready to take jobs."""
+    log = folder / f"worker-{time.monotonic_ns()}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                *("-A", "config", "worker", "--without-heartbeat"),
+                *("--without-mingle", "--without-gossip", *options),
+            ],
+            cwd=settings.BASE_DIR,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while " ready." not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the worker did not get ready:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        stop(process)
+
+
+def queue(websocket: ClientConnection, task_type: str, content: str) -> None:
+    websocket.send(
+        json.dumps(
+            {
+                "action": "system_message",
+                "payload": {"task_type": task_type, "content": content},
+            }
+        )
+    )
+    acknowledgment = receive_frame(websocket, "job_queued")
+    assert content in str(acknowledgment["payload"]), acknowledgment
+
+
+def system_environment(folder: Path, redis: RedisServer) -> dict[str, str]:
+    return project_environment(folder, redis.url, SYSTEM_JOB_DELAY_SCALE=DELAY_SCALE)
+
+
+@pytest.mark.parametrize("layer", REDIS_LAYERS, ids=["core", "pubsub"])
+def test_a_redis_restart_closes_the_socket_and_jobs_work_again(
+    tmp_path: Path, layer: str
+) -> None:
+    with own_redis(tmp_path) as redis:
+        environment = project_environment(
+            tmp_path, redis.url, layer, SYSTEM_JOB_DELAY_SCALE="0"
+        )
+        with (
+            uvicorn(tmp_path, environment) as server,
+            worker(tmp_path, environment, "--pool", "solo"),
+        ):
+            client = server.connect(SOCKET)
+            queue(client, "analyze", "before")
+            assert "before" in str(receive_frame(client, "job_result")["payload"])
+
+            redis.stop()
+
+            assert wait_for_close(client) == (CLOSE_TRY_AGAIN_LATER, LAYER_UNAVAILABLE)
+            assert refusal_of(server, SOCKET) == (
+                CLOSE_TRY_AGAIN_LATER,
+                LAYER_UNAVAILABLE,
+            )
+
+            redis.start()
+
+            # The worker reconnects by itself; the first new socket works.
+            client = server.connect(SOCKET)
+            queue(client, "analyze", "after")
+            result = receive_frame(client, "job_result", timeout=30)
+            assert "after" in str(result["payload"])
+            client.close()
+
+
+def test_a_job_whose_worker_is_killed_is_answered_by_the_next(tmp_path: Path) -> None:
+    with own_redis(tmp_path) as redis:
+        environment = system_environment(tmp_path, redis)
+        with uvicorn(tmp_path, environment) as server:
+            client = server.connect(SOCKET)
+            with worker(tmp_path, environment, "--pool", "solo") as doomed:
+                queue(client, "generate", "weather")
+                # Mid-job: generate takes 2 s; the job is taken at once.
+                time.sleep(1)
+                os.kill(doomed.pid, signal.SIGKILL)
+                doomed.wait(timeout=10)
+            with worker(tmp_path, environment, "--pool", "solo"):
+                # Handed out again once the visibility timeout has passed since
+                # the dead worker took it (14 s at this delay scale).
+                result = receive_frame(client, "job_result", timeout=40)
+            assert "Generated answer to 'weather'" in str(result["payload"])
+            client.close()
+
+
+def test_a_job_past_its_time_limit_is_answered_with_an_error(tmp_path: Path) -> None:
+    with own_redis(tmp_path) as redis:
+        environment = system_environment(tmp_path, redis)
+        # A worker whose time limits are cut below this 2 s job's length.
+        impatient = project_environment(
+            tmp_path / "worker",
+            redis.url,
+            overrides=("CELERY_TASK_SOFT_TIME_LIMIT = 1\nCELERY_TASK_TIME_LIMIT = 3\n"),
+            SYSTEM_JOB_DELAY_SCALE=DELAY_SCALE,
+        )
+        with (
+            uvicorn(tmp_path, environment) as server,
+            worker(tmp_path, impatient, "--pool", "prefork", "--concurrency", "1"),
+        ):
+            client = server.connect(SOCKET)
+            queue(client, "generate", "slowly")
+
+            result = receive_frame(client, "job_result", timeout=20)
+
+            assert str(result["payload"]).startswith("The generate job could not run")
+            assert "SoftTimeLimitExceeded" in str(result["payload"])
+            client.close()
