@@ -30,7 +30,7 @@ from assistants.messages import (
 from assistants.services.ai_service import ConversationMessage, OpenAIService
 from core.authentication import SessionAuthenticator
 from core.consumers import GuardedConsumer
-from core.limits import Limit, RateLimiter, Verdict, client_key
+from core.limits import Limit, RateLimiter, client_key
 from core.outage import NO_CHANNEL_LAYER
 
 logger = logging.getLogger(__name__)

@@ -25,6 +25,7 @@ import asyncio
 import contextvars
 import logging
 import time
+import uuid
 from typing import Any
 
 from asgiref.typing import (
@@ -115,6 +116,9 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
             cache=FRAME_COUNTS,
             clock=frame_clock,
         )
+        # The frame counts' key: a socket without a channel layer has no
+        # channel name.
+        self.connection_id = uuid.uuid4().hex
         self.over_limit_logged = False
         self.client_gone = False
         self.not_reading = asyncio.Event()
@@ -269,7 +273,7 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         bytes_data: bytes | None = None,
         **kwargs: Any,
     ) -> None:
-        verdict = self.frame_limits.check(self.channel_name)
+        verdict = self.frame_limits.check(self.connection_id)
         if not verdict.allowed:
             await self.refuse_frame(verdict)
             return
