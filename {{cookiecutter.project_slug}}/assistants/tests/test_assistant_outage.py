@@ -3,6 +3,8 @@
 import time
 from pathlib import Path
 
+import pytest
+
 from core.outage import WATCH_INTERVAL
 from core.tests.faults import (
     REDIS_LAYERS,
@@ -11,6 +13,8 @@ from core.tests.faults import (
     project_environment,
     uvicorn,
 )
+
+pytestmark = pytest.mark.redis_processes
 
 SOCKET = "/ws/assistants/"
 

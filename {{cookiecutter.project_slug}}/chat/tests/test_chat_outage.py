@@ -23,6 +23,8 @@ from core.tests.faults import (
     wait_for_close,
 )
 
+pytestmark = pytest.mark.redis_processes
+
 ROOM = "/ws/chat/outage/"
 
 

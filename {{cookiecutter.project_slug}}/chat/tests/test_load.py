@@ -21,6 +21,8 @@ from websockets.typing import Origin
 from core.tests.processes import HOST
 from core.tests.servers import running_servers
 
+pytestmark = pytest.mark.redis_processes
+
 # Generous, for a busy machine: a failure, not slowness, is what is tested.
 OPEN_TIMEOUT = 60.0
 DELIVERY_TIMEOUT = 60.0

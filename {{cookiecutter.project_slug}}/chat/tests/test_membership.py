@@ -13,12 +13,15 @@ import struct
 import time
 from pathlib import Path
 
+import pytest
 import redis
 from django.conf import settings
 from websockets.asyncio.client import ClientConnection
 
 from chat.tests.test_load import chat_frame, join, new_room
 from core.tests.servers import running_server
+
+pytestmark = pytest.mark.redis_processes
 
 MEMBERS = 40
 FLOOD = 1000

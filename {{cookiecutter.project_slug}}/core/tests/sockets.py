@@ -32,6 +32,10 @@ ALLOWED_ORIGIN = b"http://localhost"
 # reply comes, as reading stops at that frame.
 REPLY_TIMEOUT = 5.0
 
+# How long a consumer may take to stop after its client hangs up; one still
+# running when the test's loop closes leaves the layer bound to that loop.
+HANG_UP_TIMEOUT = 5.0
+
 
 class SocketTestCase(WebsocketTestCase):
     """``WebsocketTestCase`` that hangs up inside each test's own event loop.
@@ -68,7 +72,7 @@ class SocketTestCase(WebsocketTestCase):
         for communicator in reversed(communicators):
             # One refused or already closed has nothing left to stop.
             with suppress(Exception):
-                await communicator.disconnect(timeout=0.5)
+                await communicator.disconnect(timeout=HANG_UP_TIMEOUT)
         communicators.clear()
 
     async def assert_still_answers_ping(

@@ -3,7 +3,11 @@
 import time
 from pathlib import Path
 
+import pytest
+
 from core.tests.faults import Server, own_redis, project_environment, uvicorn
+
+pytestmark = pytest.mark.redis_processes
 
 
 def status_within(server: Server, path: str, expected: int, timeout: float = 5) -> int:

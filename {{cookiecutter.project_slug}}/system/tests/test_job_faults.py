@@ -33,6 +33,8 @@ from core.tests.faults import (
 )
 from core.tests.processes import stop
 
+pytestmark = pytest.mark.redis_processes
+
 SOCKET = "/ws/system/"
 # Jobs take half their usual time: generate, the longest, 2 s.
 DELAY_SCALE = "0.5"

@@ -19,6 +19,8 @@ from django.conf import settings
 
 from core.tests.processes import stop
 
+pytestmark = pytest.mark.redis_processes
+
 # The README's command, after ``uv run``, which finds it in the project's
 # environment: the one running these tests.
 README_WORKER_COMMAND = re.compile(r"^uv run (celery -A config worker\b[^#\n]*)", re.M)
