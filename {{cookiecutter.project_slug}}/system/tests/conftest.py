@@ -21,7 +21,12 @@ from django.test import override_settings
 
 from config.celery import app as celery_app
 
-REDIS_ONLY = ["test_redis_channel_layer.py", "test_worker.py", "test_job_faults.py"]
+REDIS_ONLY = [
+    "test_across_servers.py",
+    "test_job_faults.py",
+    "test_redis_channel_layer.py",
+    "test_worker.py",
+]
 
 redis_is_the_channel_layer = "Redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
 collect_ignore = [] if redis_is_the_channel_layer else REDIS_ONLY
