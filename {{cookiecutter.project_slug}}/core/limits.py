@@ -70,12 +70,13 @@ class RateLimiter:
         name: str,
         limits: Sequence[Limit],
         cache: BaseCache | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.name = name
         self.limits = sorted(limits, key=lambda limit: limit.per_seconds)
         self.cache = cache if cache is not None else caches["default"]
-        self.clock = clock
+        # Looked up here, not at import, so a test can hold the clock still.
+        self.clock = clock if clock is not None else time.time
 
     def check(self, key: str) -> Verdict:
         """Count one event for ``key``; say whether it is within every limit."""

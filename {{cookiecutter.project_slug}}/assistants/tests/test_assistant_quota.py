@@ -38,12 +38,19 @@ def refusal(messages: list[BaseMessage]) -> dict[str, Any]:
     return cast(dict[str, Any], cast(ErrorMessage, messages[0]).payload)
 
 
+# Ten seconds into a minute: a test never straddles two per-minute windows.
+TEN_SECONDS_INTO_A_MINUTE = 1_800_000_010.0
+
+
 class QuestionQuotaTestCase(SocketTestCase):
     consumer = ConversationAssistantConsumer
     ws_path = "/ws/assistants/"
 
     def setUp(self) -> None:
         super().setUp()
+        self.enterContext(
+            patch("core.limits.time.time", return_value=TEN_SECONDS_INTO_A_MINUTE)
+        )
         self.enterContext(
             fresh_counts(
                 ASSISTANTS_QUESTIONS_PER_MINUTE=2, ASSISTANTS_QUESTIONS_PER_DAY=100

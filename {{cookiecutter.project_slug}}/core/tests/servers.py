@@ -62,7 +62,8 @@ def running_server(log: Path, frame_limits: bool = False) -> Generator[int, None
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_until_listening(port, process)
+        # Generous: a busy machine starts it slowly; a failure is what counts.
+        wait_until_listening(port, process, timeout=60)
         yield port
         assert process.poll() is None, f"the server stopped:\n{log.read_text()}"
     finally:
