@@ -6,6 +6,8 @@ from channels.layers import get_channel_layer
 pytest_plugins = [
     # A live server and headless Chromium for the browser tests (pytest -m e2e).
     "core.tests.browser",
+    # The documented production server, shared by the tests that talk to one.
+    "core.tests.servers",
 ]
 
 

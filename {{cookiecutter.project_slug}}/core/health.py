@@ -4,9 +4,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from django.conf import settings
-from redis.asyncio import Redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 # The shapes Django's own ASGI handler takes.
 Scope = dict[str, Any]
@@ -23,6 +20,11 @@ PING_TIMEOUT = 0.5
 
 async def redis_answers(url: str) -> bool:
     """Whether Redis at ``url`` answers a PING within ``PING_TIMEOUT``, first try."""
+    # Here, not at the top: a project without REDIS_URL never loads Redis' client.
+    from redis.asyncio import Redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     client = Redis.from_url(
         url,
         socket_connect_timeout=PING_TIMEOUT,

@@ -8,7 +8,6 @@ the same whatever the app; chat is where a second member can watch.
 import asyncio
 import json
 import secrets
-from collections.abc import Iterator
 
 import pytest
 from annotated_types import MaxLen
@@ -18,7 +17,7 @@ from websockets.typing import Origin
 
 from chat.messages import ChatMessagePayload
 from core.tests.processes import HOST
-from core.tests.servers import documented_server_command, running_server
+from core.tests.servers import Server, documented_server_command
 
 TIMEOUT = 30.0
 # One character that JSON may spell as two escapes of six bytes each.
@@ -32,10 +31,9 @@ def frame_limit() -> int:
     return int(command[command.index("--ws-max-size") + 1])
 
 
-@pytest.fixture(scope="module")
-def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with running_server(tmp_path_factory.mktemp("frames") / "server.log") as port:
-        yield port
+@pytest.fixture
+def port(documented_server: Server) -> int:
+    return documented_server.port
 
 
 async def join(

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
 from core.tests.processes import HOST
-from core.tests.servers import running_servers
+from core.tests.servers import production_environment, running_servers
 
 pytestmark = pytest.mark.redis_processes
 
@@ -31,8 +31,8 @@ DELIVERY_TIMEOUT = 60.0
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[int]]:
     """Two server processes, as behind a load balancer."""
-    with running_servers(2, tmp_path_factory.mktemp("servers")) as ports:
-        yield ports
+    with running_servers(2, tmp_path_factory.mktemp("servers")) as started:
+        yield [server.port for server in started]
 
 
 def new_room() -> str:
@@ -239,8 +239,9 @@ def test_a_flooder_is_refused_and_another_room_loses_nothing(
             await close_all(sockets)
             await asyncio.gather(*collecting)
 
-    with running_servers(2, tmp_path, frame_limits=True) as ports:
-        asyncio.run(scenario(ports))
+    # The documented per-socket limits, as deployed.
+    with running_servers(2, tmp_path, production_environment()) as servers:
+        asyncio.run(scenario([server.port for server in servers]))
 
 
 async def collect_error_codes(websocket: ClientConnection, into: list[str]) -> None:

@@ -2,20 +2,18 @@
 what is wrong with bad arguments. Its figures are for the README, not tests."""
 
 import io
-from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core.tests.processes import HOST, free_port
-from core.tests.servers import running_server
+from core.tests.servers import Server
 
 
-@pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(tmp_path_factory.mktemp("loadtest") / "server.log") as port:
-        yield f"ws://{HOST}:{port}"
+@pytest.fixture
+def url(documented_server: Server) -> str:
+    return documented_server.url
 
 
 def loadtest(*arguments: str) -> str:

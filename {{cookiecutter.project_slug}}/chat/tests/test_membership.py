@@ -64,8 +64,8 @@ def test_every_member_leaves_the_room_however_it_goes(tmp_path: Path) -> None:
         await flooding
         await sender.close()
 
-    with running_server(tmp_path / "server.log") as port:
-        asyncio.run(scenario(port))
+    with running_server(tmp_path / "server.log") as server:
+        asyncio.run(scenario(server.port))
         deadline = time.monotonic() + 10
         while subscribers(room) and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -3,24 +3,22 @@
 The member is a raw TCP client that shakes hands and then never reads, with a
 small receive buffer; a sender floods the room with long messages while an
 ordinary member reads them all. Once the stalled member's buffers are full,
-the server's sends to it wait; after ``SOCKET_SEND_TIMEOUT`` it must be
-dropped with one WARNING, while the reader keeps getting every message.
+the server's sends to it wait; after ``SOCKET_SEND_TIMEOUT`` (a second on the
+shared servers) it must be dropped with one WARNING, while the reader keeps
+getting every message. Both of uvicorn's websocket implementations are tried.
 """
 
 import base64
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from websockets.sync.client import ClientConnection, connect
 
-from core.tests.processes import HOST, free_port, stop, wait_until_listening
+from core.tests.processes import HOST
+from core.tests.servers import Server
 
 ROOM = "/ws/chat/slow-readers/"
 DROPPED = f"Dropped a client of {ROOM}"
@@ -83,60 +81,43 @@ def heard(reader: ClientConnection, count: int) -> list[int]:
     return numbers
 
 
-@pytest.mark.parametrize("implementation", ["websockets", "websockets-sansio"])
+@pytest.fixture(params=["documented_server", "websockets_server"])
+def server(request: pytest.FixtureRequest) -> Server:
+    shared: Server = request.getfixturevalue(request.param)
+    return shared
+
+
 def test_a_member_that_stops_reading_is_dropped_and_the_room_goes_on(
-    implementation: str, tmp_path: Path
+    server: Server,
 ) -> None:
-    port = free_port()
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "uvicorn"),
-                "config.asgi:application",
-                "--host",
-                HOST,
-                "--port",
-                str(port),
-                "--ws",
-                implementation,
-            ],
-            cwd=settings.BASE_DIR,
-            env={**os.environ, "SOCKET_SEND_TIMEOUT": "1"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_listening(port, server)
-        url = f"ws://{HOST}:{port}{ROOM}"
-        with (
-            connect(url, max_queue=None) as reader,
-            connect(url, max_queue=None) as sender,
-        ):
-            member = stalled_member(port)
-            sent = 0
-            dropped_at = None
-            deadline = time.monotonic() + MOST_SECONDS
-            # Flood until the drop, then two batches more.
-            while sent < MOST_MESSAGES and time.monotonic() < deadline:
-                for number in range(sent, sent + BATCH):
-                    sender.send(chat_message(number))
-                assert heard(reader, BATCH) == list(range(sent, sent + BATCH))
-                sent += BATCH
-                if dropped_at is None and DROPPED in log_path.read_text():
-                    dropped_at = sent
-                if dropped_at is not None and sent >= dropped_at + 2 * BATCH:
-                    break
-            assert dropped_at is not None, "the stalled member was never dropped"
+    logged_before = server.log_size()
+    url = f"{server.url}{ROOM}"
+    with (
+        connect(url, max_queue=None) as reader,
+        connect(url, max_queue=None) as sender,
+    ):
+        member = stalled_member(server.port)
+        sent = 0
+        dropped_at = None
+        deadline = time.monotonic() + MOST_SECONDS
+        # Flood until the drop, then two batches more.
+        while sent < MOST_MESSAGES and time.monotonic() < deadline:
+            for number in range(sent, sent + BATCH):
+                sender.send(chat_message(number))
+            assert heard(reader, BATCH) == list(range(sent, sent + BATCH))
+            sent += BATCH
+            if dropped_at is None and DROPPED in server.log_since(logged_before):
+                dropped_at = sent
+            if dropped_at is not None and sent >= dropped_at + 2 * BATCH:
+                break
+        assert dropped_at is not None, "the stalled member was never dropped"
 
-            # The member's connection ends: what was on its way, then the close.
-            left_over = read_to_the_end(member)
-            member.close()
-            assert left_over.count(b'"new_chat_message"') < sent
-    finally:
-        stop(server)
+        # The member's connection ends: what was on its way, then the close.
+        left_over = read_to_the_end(member)
+        member.close()
+        assert left_over.count(b'"new_chat_message"') < sent
 
-    written = log_path.read_text()
+    written = server.log_since(logged_before)
     assert written.count(DROPPED) == 1, written
     assert "Traceback" not in written, written
     assert " ERROR " not in written, written

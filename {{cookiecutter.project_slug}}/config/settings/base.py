@@ -28,7 +28,6 @@ def env_list(name: str, default: list[str]) -> list[str]:
 PROJECT_NAME = {{ cookiecutter.project_name|python_literal }}
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

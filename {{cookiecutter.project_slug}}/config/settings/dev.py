@@ -1,9 +1,12 @@
 """Local development: debug pages, a throwaway secret key, localhost only."""
 
 from .base import *  # noqa: F403
-from .base import env, env_list
+from .base import INSTALLED_APPS, env, env_list
 
 DEBUG = True
+# Daphne lends runserver its websockets; it goes first to replace the command.
+# Only development needs it: production runs uvicorn, and tests import no server.
+INSTALLED_APPS = ["daphne", *INSTALLED_APPS]
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     default="django-insecure-development-only-never-use-in-production",

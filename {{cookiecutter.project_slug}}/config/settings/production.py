@@ -6,12 +6,9 @@ this file. ``manage.py check --deploy`` passes with the defaults.
 """
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, MIDDLEWARE, env, env_list
+from .base import MIDDLEWARE, env, env_list
 
 DEBUG = False
-# Daphne only lends runserver its websockets; production runs under uvicorn.
-INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "daphne"]
-
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     # SystemExit, not ImproperlyConfigured: one line on stderr, no traceback,

@@ -6,25 +6,22 @@ The tests that use these stop and restart Redis, so they never touch the one
 own PID and every wait is bounded.
 """
 
-import http.client
 import json
 import os
 import secrets
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Origin
+from websockets.sync.client import ClientConnection
 
 from core.tests.processes import HOST, free_port, stop, wait_until_listening
+from core.tests.servers import Server, running_server
 
 # The channel layers a deployment may choose; the tests run against each.
 REDIS_LAYERS = [
@@ -114,53 +111,11 @@ def project_environment(
     }
 
 
-class Server:
-    """uvicorn serving the project on a free port of 127.0.0.1."""
-
-    def __init__(self, port: int, log: Path) -> None:
-        self.port = port
-        self.log = log
-
-    def connect(self, path: str) -> ClientConnection:
-        return connect(
-            f"ws://{HOST}:{self.port}{path}",
-            origin=Origin(f"http://{HOST}:{self.port}"),
-            open_timeout=5,
-        )
-
-    def status(self, path: str) -> int:
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
-        try:
-            connection.request("GET", path)
-            return connection.getresponse().status
-        finally:
-            connection.close()
-
-
 @contextmanager
 def uvicorn(folder: Path, environment: dict[str, str]) -> Generator[Server, None, None]:
-    port = free_port()
-    log = folder / f"uvicorn-{port}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "uvicorn"),
-                "config.asgi:application",
-                *("--host", HOST, "--port", str(port), "--lifespan", "off"),
-            ],
-            cwd=settings.BASE_DIR,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        try:
-            wait_until_listening(port, process)
-        except (RuntimeError, TimeoutError) as error:
-            pytest.fail(f"uvicorn did not start ({error}):\n{log.read_text()}")
-        yield Server(port, log)
-    finally:
-        stop(process)
+    """The documented server on ``environment``, logging into ``folder``."""
+    with running_server(folder / f"uvicorn-{free_port()}.log", environment) as server:
+        yield server
 
 
 def receive_frame(

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any, cast
 from unittest.mock import patch
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from channels_redis.core import RedisChannelLayer
-from channels_redis.pubsub import RedisPubSubChannelLayer
 from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -165,6 +163,10 @@ async def group_size(group: str) -> int:
     layer = get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):
         return len(layer.groups.get(group, {}))
+    # Here, not at the top: only a run with Redis pays for importing its client.
+    from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
     if isinstance(layer, RedisChannelLayer):
         connection = layer.connection(layer.consistent_hash(group))
         return int(await connection.zcard(layer._group_key(group)))

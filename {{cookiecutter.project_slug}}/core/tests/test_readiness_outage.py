@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from core.tests.faults import Server, own_redis, project_environment, uvicorn
+from core.tests.faults import own_redis, project_environment, uvicorn
+from core.tests.servers import Server
 
 pytestmark = pytest.mark.redis_processes
 

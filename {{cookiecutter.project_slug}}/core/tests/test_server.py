@@ -1,40 +1,38 @@
-"""The production server, started for real: the README's uvicorn command.
+"""The production server, started for real: the documented uvicorn command.
 
-The command is read from the README and run as written (only the port is
-changed, to a free one), with no ``DJANGO_SETTINGS_MODULE``: what it serves
-proves that ``config/asgi.py`` picks the production settings by itself. One
-server on 127.0.0.1 serves the whole module; a real HTTP client and a real
-websocket client (the ``websockets`` package) talk to it the way a browser
-behind an HTTPS proxy would.
+The README's command and the Dockerfile's ``CMD`` must agree; the server that
+serves this module runs that command (on a free port) with no
+``DJANGO_SETTINGS_MODULE``: what it serves proves that ``config/asgi.py`` picks
+the production settings by itself. A real HTTP client and a real websocket
+client (the ``websockets`` package) talk to it the way a browser behind an
+HTTPS proxy would. The server is shared with the session (core.tests.servers).
 """
 
-import http.client
 import json
-import os
-import secrets
 import shlex
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Origin
+from websockets.sync.client import ClientConnection
 
-from core.tests.processes import HOST, free_port, stop, wait_until_listening
+from core.tests.processes import HOST, free_port
+from core.tests.servers import (
+    ADMIN_URL,
+    Server,
+    documented_server_command,
+    production_environment,
+)
 from core.tests.sockets import first_socket_path
 
 HTTPS = {"X-Forwarded-Proto": "https"}
 FOREIGN_ORIGIN = "https://evil.example"
 FOREIGN_HOST = "evil.example"
-ADMIN_URL = f"staff-{secrets.token_hex(4)}/"
 
 
 def readme_server_command(port: int) -> list[str]:
@@ -52,101 +50,9 @@ def readme_server_command(port: int) -> list[str]:
     return [str(Path(sys.executable).parent / "uvicorn"), *arguments]
 
 
-def environment_without_settings(**variables: str) -> dict[str, str]:
-    """This environment with no settings module named and ``variables`` set.
-
-    pytest-django names the test settings in ``os.environ``; left there, the
-    server would run them instead of choosing its own.
-    """
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name != "DJANGO_SETTINGS_MODULE"
-    }
-    return {**environment, **variables}
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-
-@dataclass(frozen=True)
-class Server:
-    port: int
-
-    @property
-    def origin(self) -> str:
-        """What a page this server sent would give as its ``Origin``."""
-        return f"http://{HOST}:{self.port}"
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
-        try:
-            connection.request("GET", path, headers=headers or {})
-            response = connection.getresponse()
-            return Response(response.status, response.headers, response.read())
-        finally:
-            connection.close()
-
-    def connect(
-        self, path: str, origin: str | None, host: str | None = None
-    ) -> ClientConnection:
-        """A websocket to ``path``, sending ``Host: host`` when given."""
-        url = f"ws://{host or HOST}:{self.port}{path}"
-        return connect(
-            url,
-            sock=socket.create_connection((HOST, self.port), timeout=5),
-            origin=Origin(origin) if origin else None,
-            open_timeout=5,
-        )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The README's uvicorn command, with a key and no settings module named."""
-    port = free_port()
-    folder = tmp_path_factory.mktemp("uvicorn")
-    log = folder / "server.log"
-    env = environment_without_settings(
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        # Pages need their static files collected, as a deployment does.
-        DJANGO_STATIC_ROOT=str(folder / "static"),
-        DJANGO_ALLOWED_HOSTS=HOST,
-        DJANGO_ADMIN_URL=ADMIN_URL,
-        # What the checks below rely on, whatever a .env file says.
-        DJANGO_SECURE_SSL_REDIRECT="true",
-        DJANGO_SECURE_PROXY_SSL_HEADER="true",
-        DJANGO_CSRF_COOKIE_SECURE="true",
-        DJANGO_ASYNCAPI_PUBLIC="false",
-    )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"],
-        cwd=settings.BASE_DIR,
-        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"},
-        check=True,
-        timeout=120,
-    )
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            readme_server_command(port),
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        try:
-            wait_until_listening(port, process)
-        except (RuntimeError, TimeoutError) as error:
-            pytest.fail(f"uvicorn did not start ({error}):\n{log.read_text()}")
-        yield Server(port)
-        assert process.poll() is None, f"uvicorn stopped:\n{log.read_text()}"
-    finally:
-        stop(process)
-    assert "Traceback" not in log.read_text(), log.read_text()
+@pytest.fixture
+def server(documented_server: Server) -> Server:
+    return documented_server
 
 
 def receive_until(websocket: ClientConnection, action: str) -> dict[str, object]:
@@ -159,7 +65,7 @@ def receive_until(websocket: ClientConnection, action: str) -> dict[str, object]
 
 
 def assert_refused(
-    server: Server, path: str, origin: str | None, host: str | None = None
+    server: Server, path: str, origin: str, host: str | None = None
 ) -> None:
     with pytest.raises(InvalidStatus) as refused:
         server.connect(path, origin, host).close()
@@ -184,9 +90,15 @@ def assert_stops_with_one_line(
     assert output[0].startswith(line_start), output
 
 
+def test_the_readme_and_the_dockerfile_run_the_same_command() -> None:
+    port = free_port()
+
+    assert readme_server_command(port) == documented_server_command(port)
+
+
 def test_without_a_secret_key_the_server_stops_with_one_line() -> None:
     # Empty rather than unset, so that a .env file cannot fill it in.
-    env = environment_without_settings(DJANGO_SECRET_KEY="")
+    env = production_environment(DJANGO_SECRET_KEY="")
 
     assert_stops_with_one_line(
         readme_server_command(free_port()), env, "DJANGO_SECRET_KEY is not set"
@@ -194,7 +106,7 @@ def test_without_a_secret_key_the_server_stops_with_one_line() -> None:
 
 
 def test_without_a_secret_key_manage_py_stops_with_one_line() -> None:
-    env = environment_without_settings(
+    env = production_environment(
         DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=""
     )
 
@@ -204,7 +116,7 @@ def test_without_a_secret_key_manage_py_stops_with_one_line() -> None:
 
 
 def test_a_malformed_admin_url_stops_with_one_line() -> None:
-    env = environment_without_settings(DJANGO_ADMIN_URL="/admin")
+    env = production_environment(DJANGO_ADMIN_URL="/admin")
 
     assert_stops_with_one_line(
         [sys.executable, "manage.py", "check"], env, "DJANGO_ADMIN_URL='/admin'"
@@ -298,7 +210,7 @@ def test_a_page_of_a_foreign_site_is_refused(server: Server) -> None:
 def test_a_handshake_for_a_foreign_host_is_refused(server: Server) -> None:
     path = first_socket_path() or "/ws/"
     assert_refused(server, path, server.origin, host=FOREIGN_HOST)
-    assert_refused(server, path, None, host=FOREIGN_HOST)
+    assert_refused(server, path, "", host=FOREIGN_HOST)
 
 
 def test_an_unparsable_origin_is_refused_without_an_error(server: Server) -> None:
