@@ -2,9 +2,9 @@
 environment for every bake, and a real Redis server. The machinery they use
 lives in ``bakery.py``.
 
-Each subset is baked once per session and shared by all its checks; the tests
-of one subset run in the same xdist worker (``xdist_group``) so that holds
-under ``-n`` too.
+Each subset is baked once per worker and shared by all its checks there; the
+quick checks of one subset run in the same xdist worker (``xdist_group``), the
+long ones on whichever worker is free, longest first.
 """
 
 from __future__ import annotations
@@ -42,24 +42,56 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# The checks that take longest (each runs a bake's suite, a browser or a type
+# checker: 10 s to 3 min), longest first. Any free worker takes them, baking
+# the subset again if it has not yet (a second), and they start first, so that
+# none is left to run alone at the end.
+LONGEST_FIRST = [
+    "test_generated_suite_passes",
+    "test_socket_tests_hold_repeatedly_against_redis",
+    "test_browser_suite_passes",
+    "test_type_checks_pass",
+    "test_bake_installs_and_passes_from_its_own_lock",
+    "test_cruft_update_applies_a_template_change_cleanly",
+]
+
+
+def item_subset(item: pytest.Item) -> Subset | None:
+    callspec = getattr(item, "callspec", None)
+    subset = callspec.params.get("subset") if callspec else None
+    return subset if isinstance(subset, Subset) else None
+
+
+def running_order(item: pytest.Item) -> tuple[int, int, bool]:
+    """Longest first: by check, then by apps, Redis halves before memory ones."""
+    name = getattr(item, "originalname", item.name)
+    if name not in LONGEST_FIRST:
+        return (len(LONGEST_FIRST), 0, False)
+    subset = item_subset(item)
+    callspec = getattr(item, "callspec", None)
+    in_memory = bool(callspec and callspec.params.get("channel_layer") == "memory")
+    return (LONGEST_FIRST.index(name), -len(subset.apps) if subset else 0, in_memory)
+
+
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Keep every test of one subset in one worker, so it is baked once; with
-    ``--subset``, drop the other subsets' tests."""
+    """Keep the quick checks of one subset in one worker, so it is baked once
+    there; start the longest checks first, on any worker. With ``--subset``,
+    drop the other subsets' tests."""
     chosen = config.getoption("subset")
     kept = []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        subset = callspec.params.get("subset") if callspec else None
-        if isinstance(subset, Subset):
+        subset = item_subset(item)
+        if subset is not None:
             if chosen and subset.id not in chosen:
                 continue
-            item.add_marker(pytest.mark.xdist_group(subset.id))
+            if getattr(item, "originalname", item.name) not in LONGEST_FIRST:
+                item.add_marker(pytest.mark.xdist_group(subset.id))
         kept.append(item)
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
-        items[:] = kept
+    items[:] = sorted(kept, key=running_order)
 
 
 @pytest.fixture(scope="session")

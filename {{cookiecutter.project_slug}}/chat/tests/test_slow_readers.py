@@ -3,8 +3,8 @@
 The member is a raw TCP client that shakes hands and then never reads, with a
 small receive buffer; a sender floods the room with long messages while an
 ordinary member reads them all. Once the stalled member's buffers are full,
-the server's sends to it wait; after ``SOCKET_SEND_TIMEOUT`` (a second on the
-shared servers) it must be dropped with one WARNING, while the reader keeps
+the server's sends to it wait; after ``SOCKET_SEND_TIMEOUT`` (half a second on
+the shared servers) it must be dropped with one WARNING, while the reader keeps
 getting every message. Both of uvicorn's websocket implementations are tried.
 """
 

@@ -254,8 +254,8 @@ class SharedServers:
             DJANGO_SECURE_PROXY_SSL_HEADER="true",
             DJANGO_CSRF_COOKIE_SECURE="true",
             DJANGO_ASYNCAPI_PUBLIC="false",
-            # A reader that stops reading is dropped after a second.
-            SOCKET_SEND_TIMEOUT="1",
+            # A reader that stops reading is dropped after half a second.
+            SOCKET_SEND_TIMEOUT="0.5",
             **UNLIMITED_FRAMES,
         )
         for variables in config.hook.pytest_server_environment(config=config):
