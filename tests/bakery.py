@@ -7,6 +7,7 @@ only fixtures and hooks.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -75,6 +76,16 @@ def run(
             pytrace=False,
         )
     return result
+
+
+def tests_passed(result: subprocess.CompletedProcess[str]) -> int:
+    """How many tests a bake's ``pytest -q`` passed; none may have failed,
+    errored or been skipped."""
+    summary = result.stdout.strip().splitlines()[-1]
+    passed = re.search(r"(\d+) passed", summary)
+    assert passed, summary
+    assert not re.search(r"failed|error|skipped|xfailed", summary), summary
+    return int(passed.group(1))
 
 
 def clean_environment(**extra: str) -> dict[str, str]:

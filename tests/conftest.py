@@ -47,8 +47,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # the subset again if it has not yet (a second), and they start first, so that
 # none is left to run alone at the end.
 LONGEST_FIRST = [
-    "test_generated_suite_passes",
+    "test_real_process_tests_pass",
     "test_socket_tests_hold_repeatedly_against_redis",
+    "test_generated_suite_passes",
     "test_browser_suite_passes",
     "test_type_checks_pass",
     "test_bake_installs_and_passes_from_its_own_lock",

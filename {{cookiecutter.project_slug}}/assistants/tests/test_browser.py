@@ -1,38 +1,21 @@
-"""The assistant page in a real browser, against a live server and a fake provider."""
-
-from collections.abc import Iterator
+"""The assistant page in a real browser, against the live server and its fake provider."""
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from assistants.tests.fake_openai import FakeOpenAI, chunk
-from core.tests.browser import live_server
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def provider() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def server_url(provider: FakeOpenAI) -> Iterator[str]:
-    with live_server(
-        OPENAI_API_KEY="test-key",
-        OPENAI_BASE_URL=provider.base_url,
-        OPENAI_MODEL="test-model",
-    ) as url:
-        yield url
-
-
 @pytest.fixture(autouse=True)
-def fresh_provider(provider: FakeOpenAI) -> None:
-    provider.events = []
-    provider.status = 200
-    provider.pause_after = None
-    provider.resume.clear()
+def provider(shared_provider: FakeOpenAI) -> FakeOpenAI:
+    """The live server's fake provider, as good as new for each test."""
+    shared_provider.events = []
+    shared_provider.status = 200
+    shared_provider.pause_after = None
+    shared_provider.resume.clear()
+    return shared_provider
 
 
 def open_assistant(page: Page, server_url: str) -> None:

@@ -1,19 +1,11 @@
 """The chat page in a real browser, against a live server."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.tests.browser import live_server
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with live_server() as url:
-        yield url
 
 
 def join(page: Page, server_url: str, name: str, room: str) -> None:

@@ -1,7 +1,9 @@
 """Browser-test fixtures: a live development server and headless Chromium.
 
 Loaded by the root ``conftest.py``. Tests that use them are marked ``e2e`` and
-run with ``pytest -m e2e``.
+run with ``pytest -m e2e``. The live server (``server_url``) is shared by the
+session and started in the background (core.tests.servers); a test that needs
+other settings starts its own with ``live_server``.
 """
 
 import os
@@ -16,6 +18,7 @@ from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from core.tests.processes import free_port, stop, wait_until_listening
+from core.tests.servers import Server
 
 
 @contextmanager
@@ -42,6 +45,12 @@ def live_server(**environment: str) -> Generator[str, None, None]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def server_url(development_server: Server) -> str:
+    """The shared development server's address (``manage.py runserver``)."""
+    return development_server.origin
 
 
 @pytest.fixture(scope="session")

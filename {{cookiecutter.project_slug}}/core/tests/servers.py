@@ -9,8 +9,9 @@ only talk to are started once per session, in the background, as soon as
 collection shows a test needs one; the tests that need none run first, and by
 the time the others run the servers are up. Such a test asks for the fixture
 ``documented_server`` (or ``websockets_server``: the same command on uvicorn's
-other websocket implementation). Tests that stop, fault or load a server start
-their own with ``running_server``. Apps add what their sockets need to the
+other websocket implementation), or ``development_server`` (``manage.py
+runserver``, for the browser tests). Tests that stop, fault or load a server
+start their own with ``running_server``. Apps add what their sockets need to the
 servers' environment with the ``pytest_server_environment`` hook.
 """
 
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,14 +146,15 @@ def socket_to(port: int) -> socket.socket:
     return socket.create_connection((HOST, port), timeout=5)
 
 
-def start_server(
-    log: Path, environment: Mapping[str, str], *options: str
+def launch(
+    command: Callable[[int], list[str]], log: Path, environment: Mapping[str, str]
 ) -> tuple[int, "subprocess.Popen[bytes]"]:
-    """Start the documented command on a free port; return the port and process."""
+    """Start ``command`` for a free port, logging to ``log``; return the port
+    and the process."""
     port = free_port()
     with log.open("wb") as output:
         process = subprocess.Popen(
-            documented_server_command(port, *options),
+            command(port),
             cwd=settings.BASE_DIR,
             env=dict(environment),
             stdout=output,
@@ -194,7 +196,11 @@ def serving(
     started: Started = []
     try:
         for log in logs:
-            port, process = start_server(log, environment, *options)
+            port, process = launch(
+                lambda port: documented_server_command(port, *options),
+                log,
+                environment,
+            )
             started.append((Server(port, log), process))
         for server, process in started:
             wait_until_serving(server, process)
@@ -225,10 +231,27 @@ def running_server(
         yield server
 
 
-# The servers shared by a session: fixture name -> the options it changes.
-SHARED_SERVERS: dict[str, tuple[str, ...]] = {
-    "documented_server": (),
-    "websockets_server": ("--ws", "websockets"),
+def development_server_command(port: int) -> list[str]:
+    """``manage.py runserver`` as a developer runs it, without the reloader."""
+    return [sys.executable, "manage.py", "runserver", f"{HOST}:{port}", "--noreload"]
+
+
+@dataclass(frozen=True)
+class SharedServer:
+    """How one of the shared servers starts: its command for a port, and
+    whether it runs production (else development) settings."""
+
+    command: Callable[[int], list[str]]
+    production: bool = True
+
+
+# The servers a session shares, by the name of the fixture that hands them out.
+SHARED_SERVERS = {
+    "documented_server": SharedServer(documented_server_command),
+    "websockets_server": SharedServer(
+        lambda port: documented_server_command(port, "--ws", "websockets")
+    ),
+    "development_server": SharedServer(development_server_command, production=False),
 }
 
 
@@ -238,14 +261,20 @@ class SharedServers:
     def __init__(self, config: pytest.Config, names: set[str]) -> None:
         self.directory = tempfile.TemporaryDirectory(prefix="servers-")
         self.folder = Path(self.directory.name)
-        self.environment = self.shared_environment(config)
+        from_apps: dict[str, str] = {}
+        for variables in config.hook.pytest_server_environment(config=config):
+            from_apps |= variables
+        self.environments = {
+            True: self.production_environment() | from_apps,
+            False: self.development_environment() | from_apps,
+        }
         self.started: dict[str, tuple[Server, subprocess.Popen[bytes]]] = {}
         self.starting = threading.Thread(target=self.start, args=(sorted(names),))
         self.starting.start()
 
-    def shared_environment(self, config: pytest.Config) -> dict[str, str]:
-        """Production as deployed, plus what the apps' sockets need in tests."""
-        environment = production_environment(
+    def production_environment(self) -> dict[str, str]:
+        """Production as deployed, with what the tests rely on."""
+        return production_environment(
             # Pages need their static files collected, as a deployment does.
             DJANGO_STATIC_ROOT=str(self.folder / "static"),
             DJANGO_ADMIN_URL=ADMIN_URL,
@@ -258,24 +287,33 @@ class SharedServers:
             SOCKET_SEND_TIMEOUT="0.5",
             **UNLIMITED_FRAMES,
         )
-        for variables in config.hook.pytest_server_environment(config=config):
-            environment |= variables
-        return environment
+
+    def development_environment(self) -> dict[str, str]:
+        """Development settings, as ``manage.py runserver`` has them."""
+        return {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+            "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
+        }
 
     def start(self, names: list[str]) -> None:
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=settings.BASE_DIR,
-            env={
-                **self.environment,
-                "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            },
-            check=True,
-            timeout=120,
-        )
+        if any(SHARED_SERVERS[name].production for name in names):
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=settings.BASE_DIR,
+                env={
+                    **self.environments[True],
+                    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+                },
+                check=True,
+                timeout=120,
+            )
         for name in names:
+            shared = SHARED_SERVERS[name]
             log = self.folder / f"{name}.log"
-            port, process = start_server(log, self.environment, *SHARED_SERVERS[name])
+            port, process = launch(
+                shared.command, log, self.environments[shared.production]
+            )
             self.started[name] = (Server(port, log), process)
 
     def server(self, name: str) -> Server:
@@ -349,3 +387,9 @@ def documented_server(request: pytest.FixtureRequest) -> Iterator[Server]:
 def websockets_server(request: pytest.FixtureRequest) -> Iterator[Server]:
     """The documented command on uvicorn's ``websockets`` implementation."""
     yield from shared_server(request, "websockets_server")
+
+
+@pytest.fixture(scope="session")
+def development_server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """``manage.py runserver`` with the development settings, shared by the session."""
+    yield from shared_server(request, "development_server")

@@ -1,20 +1,11 @@
 """The landing page in a real browser: each app link opens a working page."""
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from core.apps import realtime_apps
-from core.tests.browser import live_server
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with live_server() as url:
-        yield url
 
 
 def test_landing_page_links_each_app_to_a_working_page(

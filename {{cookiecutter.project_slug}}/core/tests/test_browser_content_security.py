@@ -1,20 +1,11 @@
 """Every page in a real browser: the Content-Security-Policy blocks nothing."""
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
 
-from core.tests.browser import live_server
 from core.tests.pages import browsable_pages
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with live_server() as url:
-        yield url
 
 
 def test_no_page_breaks_the_policy(page: Page, server_url: str) -> None:

@@ -1,11 +1,7 @@
 """The pages' LiveSocket in a real browser: how it waits before reconnecting."""
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page
-
-from core.tests.browser import live_server
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +24,6 @@ async (draw) => {
   return delays;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with live_server() as url:
-        yield url
 
 
 @pytest.mark.parametrize(

@@ -14,22 +14,16 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from core.tests.browser import live_server
 from core.tests.processes import stop
 
 pytestmark = pytest.mark.e2e
 
-# The server, the worker and the command run as a developer runs them.
+# The worker and the command run as a developer runs them, as does the live
+# server (core.tests.browser).
 DEVELOPMENT = {
     "DJANGO_SETTINGS_MODULE": "config.settings.dev",
     "SYSTEM_JOB_DELAY_SCALE": "0",
 }
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with live_server(**DEVELOPMENT) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
