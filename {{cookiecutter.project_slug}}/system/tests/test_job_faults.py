@@ -6,19 +6,12 @@ a job: the job goes back on the queue and the next worker answers it. A job
 past its time limit is answered with an error.
 """
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Generator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from websockets.sync.client import ClientConnection
 
 from core.outage import CLOSE_TRY_AGAIN_LATER, LAYER_UNAVAILABLE
 from core.tests.faults import (
@@ -31,55 +24,12 @@ from core.tests.faults import (
     uvicorn,
     wait_for_close,
 )
-from core.tests.processes import stop
+from system.tests.workers import SOCKET, queue, worker
 
 pytestmark = pytest.mark.redis_processes
 
-SOCKET = "/ws/system/"
 # Jobs take half their usual time: generate, the longest, 2 s.
 DELAY_SCALE = "0.5"
-
-
-@contextmanager
-def worker(
-    folder: Path, environment: dict[str, str], *options: str
-) -> Generator["subprocess.Popen[bytes]", None, None]:
-    """A worker of one process (``--pool solo``), ready to take jobs."""
-    log = folder / f"worker-{time.monotonic_ns()}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "celery"),
-                *("-A", "config", "worker", "--without-heartbeat"),
-                *("--without-mingle", "--without-gossip", *options),
-            ],
-            cwd=settings.BASE_DIR,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while " ready." not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the worker did not get ready:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield process
-    finally:
-        stop(process)
-
-
-def queue(websocket: ClientConnection, task_type: str, content: str) -> None:
-    websocket.send(
-        json.dumps(
-            {
-                "action": "system_message",
-                "payload": {"task_type": task_type, "content": content},
-            }
-        )
-    )
-    acknowledgment = receive_frame(websocket, "job_queued")
-    assert content in str(acknowledgment["payload"]), acknowledgment
 
 
 def system_environment(folder: Path, redis: RedisServer) -> dict[str, str]:
