@@ -1,7 +1,8 @@
 """Jobs through real faults: uvicorn, a Celery worker and a Redis of their own.
 
 Redis stopped and started again: the system socket is closed with a code and
-a reason, and a new one queues jobs at once. A worker killed in the middle of
+a reason, and a new one queues jobs at once; the server logs the outage once
+as it starts and once as it ends. A worker killed in the middle of
 a job: the job goes back on the queue and the next worker answers it. A job
 past its time limit is answered with an error.
 """
@@ -24,6 +25,7 @@ from core.tests.faults import (
     uvicorn,
     wait_for_close,
 )
+from core.tests.outage_logs import assert_one_outage_logged, wait_until_redis_is_back
 from system.tests.workers import SOCKET, queue, worker
 
 pytestmark = pytest.mark.redis_processes
@@ -68,6 +70,8 @@ def test_a_redis_restart_closes_the_socket_and_jobs_work_again(
             result = receive_frame(client, "job_result", timeout=30)
             assert "after" in str(result["payload"])
             client.close()
+            wait_until_redis_is_back(server.log)
+        assert_one_outage_logged(server.log)
 
 
 def test_a_job_whose_worker_is_killed_is_answered_by_the_next(tmp_path: Path) -> None:
