@@ -14,6 +14,7 @@ from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
 from core.outage import ChannelLayerConsumer
+from core.outage_log import report_outage
 from system.jobs import RUN_JOB_TASK, job_for
 from system.messages import (
     JobAnswered,
@@ -127,7 +128,7 @@ class SystemConsumer(ChannelLayerConsumer[JobAnswered | SystemNotification]):
             await self.send_message(await self.queue_job(message))
 
     async def queue_job(self, message: SystemMessage) -> JobQueued | ErrorMessage:
-        """Put the job on the worker's queue; say what came of it."""
+        """Put the job on the worker's queue and await its result; say what came of it."""
         if not settings.CELERY_BROKER_URL:
             return ErrorMessage(payload={"detail": NO_BROKER})
 
@@ -145,8 +146,9 @@ class SystemConsumer(ChannelLayerConsumer[JobAnswered | SystemNotification]):
             await asyncio.get_running_loop().run_in_executor(
                 publishing_threads(), publish
             )
-        except OperationalError:
-            logger.warning("Could not queue job %s", job_id, exc_info=True)
+        except OperationalError as error:
+            # The broker is Redis: its outage is logged once, not per job.
+            report_outage(f"job {job_id} not queued: {type(error).__name__}: {error}")
             return ErrorMessage(payload={"detail": BROKER_UNREACHABLE})
 
         self.awaited_jobs[job_id] = job.name
