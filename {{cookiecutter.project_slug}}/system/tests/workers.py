@@ -57,8 +57,8 @@ def worker(
         stop(process)
 
 
-def queue(websocket: ClientConnection, task_type: str, content: str) -> str:
-    """Queue a job on ``websocket``; return its acknowledgment's text."""
+def queue(websocket: ClientConnection, task_type: str, content: str) -> None:
+    """Queue a job on ``websocket`` and check that it was acknowledged."""
     websocket.send(
         json.dumps(
             {
@@ -67,6 +67,5 @@ def queue(websocket: ClientConnection, task_type: str, content: str) -> str:
             }
         )
     )
-    acknowledgment = str(receive_frame(websocket, "job_queued")["payload"])
-    assert content in acknowledgment, acknowledgment
-    return acknowledgment
+    acknowledgment = receive_frame(websocket, "job_queued")
+    assert content in str(acknowledgment["payload"]), acknowledgment
