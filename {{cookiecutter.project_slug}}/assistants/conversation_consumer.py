@@ -6,7 +6,7 @@ the reader start at once instead of staring at nothing until the end.
 
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -58,14 +58,18 @@ class AssistantsAuthenticator(SessionAuthenticator):
     permission_classes = (SignedInWhenRequired,)
 
 
-def question_quota() -> RateLimiter:
-    """The questions each user (or client address) may ask, read from settings."""
+def question_quota(clock: Callable[[], float] | None = None) -> RateLimiter:
+    """The questions each user (or client address) may ask, read from settings.
+
+    ``clock`` places the quota's windows (the wall clock by default).
+    """
     return RateLimiter(
         "questions",
         [
             Limit(settings.ASSISTANTS_QUESTIONS_PER_MINUTE, per_seconds=60),
             Limit(settings.ASSISTANTS_QUESTIONS_PER_DAY, per_seconds=86400),
         ],
+        clock=clock,
     )
 
 
@@ -128,8 +132,15 @@ class ConversationAssistantConsumer(GuardedConsumer):
     authenticator_class = AssistantsAuthenticator
     emits = [AuthenticationMessage]  # noqa: RUF012
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        quota_clock: Callable[[], float] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # A test holds it still with as_asgi(quota_clock=...): None is the wall clock.
+        self.quota_clock = quota_clock
         # It talks to nobody but its client: with no layer it stays up when Redis is down.
         self.channel_layer_alias = NO_CHANNEL_LAYER
         self.history: list[ConversationMessage] = []
@@ -203,8 +214,9 @@ class ConversationAssistantConsumer(GuardedConsumer):
         be read, when the cache's Redis is down say: every question costs
         money, so none goes uncounted.
         """
+        quota = question_quota(self.quota_clock)
         try:
-            verdict = await question_quota().acheck(client_key(self.scope))
+            verdict = await quota.acheck(client_key(self.scope))
         except Exception as error:
             logger.warning(
                 "Could not count a question: %s: %s", type(error).__name__, error

@@ -44,6 +44,7 @@ from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 
 from core.limits import Limit, RateLimiter, Verdict
+from core.outage_log import LAYER_ERRORS, report_outage
 
 logger = logging.getLogger(__name__)
 
@@ -259,6 +260,8 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         for group in list(self.groups):
             try:
                 await self.channel_layer.group_discard(group, channel_name)
+            except LAYER_ERRORS as error:
+                report_outage(error)
             except Exception as error:
                 logger.warning(
                     "Could not leave group %s: %s: %s",

@@ -7,7 +7,7 @@ A socket that needs the channel layer (a chat room, job results) is a
 with backoff. The pubsub layer never fails a receive (it reconnects by itself),
 so without the watch its sockets would stay open and hear nothing. A socket
 that needs no layer sets ``channel_layer_alias = NO_CHANNEL_LAYER`` and stays
-up through an outage.
+up through an outage. How an outage is logged: ``core.outage_log``.
 """
 
 import asyncio
@@ -24,11 +24,11 @@ from asgiref.typing import (
 )
 from chanx.messages.base import BaseMessage
 from django.conf import settings
-from redis.exceptions import RedisError
 from typing_extensions import TypeVar
 
 from core.consumers import GuardedConsumer
 from core.health import redis_answers
+from core.outage_log import LAYER_ERRORS, report_outage
 
 if TYPE_CHECKING:
     from channels.consumer import _ChannelScope  # the stubs' name, not the module's
@@ -45,10 +45,6 @@ CLOSE_TRY_AGAIN_LATER = 1013
 LAYER_UNAVAILABLE = "The message service (Redis) is unavailable. Reconnecting shortly."
 
 WATCH_INTERVAL = 2.0
-
-# What a Redis layer raises when Redis does not answer (redis-py wraps most
-# socket errors; a refused or reset connection may come through as it is).
-LAYER_ERRORS = (RedisError, ConnectionError)
 
 ReceiveEvent = TypeVar("ReceiveEvent", bound=BaseMessage, default=BaseMessage)
 
@@ -80,15 +76,11 @@ class ChannelLayerConsumer(GuardedConsumer[ReceiveEvent]):
         try:
             await super().__call__(scope, receive, noting_send)
         except LAYER_ERRORS as error:
+            report_outage(error)
             if self._close_sent:
                 # Leaving the groups after the close failed too: nothing to tell.
-                logger.info("Redis still unavailable: %s", type(error).__name__)
                 return
-            logger.warning(
-                "Closing a socket: the channel layer failed (%s: %s).",
-                type(error).__name__,
-                error,
-            )
+            logger.debug("Closing a socket: the channel layer failed.")
             await self.close_for_outage()
             await self.drop_pooled_connections()
         finally:
@@ -158,10 +150,8 @@ class RedisWatch:
                 continue
             silent = list(self.sockets)
             self.sockets.clear()
-            logger.warning(
-                "Redis does not answer: closing %d socket(s) that need it.",
-                len(silent),
-            )
+            report_outage("no answer to a PING")
+            logger.debug("Closing %d socket(s) that need Redis.", len(silent))
             for consumer in silent:
                 await consumer.close_for_outage()
 

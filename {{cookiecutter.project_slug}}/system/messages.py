@@ -34,6 +34,24 @@ class JobResult(BaseMessage):
     payload: str
 
 
+class JobAnswer(BaseModel):
+    """Which job a result belongs to, and the result."""
+
+    job_id: str
+    result: str
+
+
+class JobAnswered(BaseMessage):
+    """A worker's answer, on its way to the socket that queued the job.
+
+    The socket forwards ``result`` to its client as a ``JobResult``; the job id
+    tells it which of its jobs no longer waits.
+    """
+
+    action: Literal["job_answered"] = "job_answered"
+    payload: JobAnswer
+
+
 class SystemNotification(BaseMessage):
     """A notice for every connected client, e.g. from ``send_notification``."""
 

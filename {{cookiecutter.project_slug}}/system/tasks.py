@@ -16,7 +16,7 @@ from django.conf import settings
 
 from system.consumers.system_consumer import SystemConsumer
 from system.jobs import RUN_JOB_TASK, job_for
-from system.messages import JobResult
+from system.messages import JobAnswer, JobAnswered
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,19 @@ class AnsweredJob(Task):  # type: ignore[type-arg]
             f"The {job.name} job could not run (ID: {job_id}): "
             f"{type(exc).__name__}. Try again later."
         )
-        SystemConsumer.send_event_sync(JobResult(payload=result), channel_name)
+        answer(job_id, result, channel_name)
+
+
+def answer(job_id: str, result: str, channel_name: str) -> None:
+    """Send ``result`` to the socket that queued the job.
+
+    Nobody here can tell whether that socket is still open (a send to a closed
+    one is dropped by the channel layer); the socket logs the jobs it still
+    awaited when it closes.
+    """
+    SystemConsumer.send_event_sync(
+        JobAnswered(payload=JobAnswer(job_id=job_id, result=result)), channel_name
+    )
 
 
 @shared_task(name=RUN_JOB_TASK, base=AnsweredJob, ignore_result=True)
@@ -57,4 +69,4 @@ def run_job(job_id: str, task_type: str, content: str, channel_name: str) -> Non
             f"The {job.name} job failed (ID: {job_id}). "
             "Nothing was produced; the worker's log has the details."
         )
-    SystemConsumer.send_event_sync(JobResult(payload=result), channel_name)
+    answer(job_id, result, channel_name)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 from unittest.mock import Mock, patch
 
+from channels.auth import AuthMiddlewareStack
 from chanx.channels.testing import DjangoWebsocketCommunicator
 from chanx.messages.base import BaseMessage
 from chanx.messages.outgoing import AuthenticationMessage, ErrorMessage
@@ -38,19 +39,23 @@ def refusal(messages: list[BaseMessage]) -> dict[str, Any]:
     return cast(dict[str, Any], cast(ErrorMessage, messages[0]).payload)
 
 
-# Ten seconds into a minute: a test never straddles two per-minute windows.
-TEN_SECONDS_INTO_A_MINUTE = 1_800_000_010.0
+def ten_seconds_into_a_minute() -> float:
+    """A clock held still where a test never straddles two per-minute windows."""
+    return 1_800_000_010.0
 
 
 class QuestionQuotaTestCase(SocketTestCase):
     consumer = ConversationAssistantConsumer
     ws_path = "/ws/assistants/"
 
+    # The consumer behind the session middleware, as config.asgi mounts it,
+    # counting questions by a clock that stands still.
+    router = AuthMiddlewareStack(
+        ConversationAssistantConsumer.as_asgi(quota_clock=ten_seconds_into_a_minute)
+    )
+
     def setUp(self) -> None:
         super().setUp()
-        self.enterContext(
-            patch("core.limits.time.time", return_value=TEN_SECONDS_INTO_A_MINUTE)
-        )
         self.enterContext(
             fresh_counts(
                 ASSISTANTS_QUESTIONS_PER_MINUTE=2, ASSISTANTS_QUESTIONS_PER_DAY=100

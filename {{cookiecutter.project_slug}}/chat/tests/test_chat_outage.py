@@ -2,7 +2,8 @@
 
 A room needs the channel layer, so its sockets are closed with a code and a
 reason the page shows (and retries on); once Redis is back, new sockets work
-at once. Run against each Redis channel layer.
+at once. The server logs the outage once, as it starts, and once as it ends.
+Run against each Redis channel layer.
 """
 
 import json
@@ -22,6 +23,7 @@ from core.tests.faults import (
     uvicorn,
     wait_for_close,
 )
+from core.tests.outage_logs import assert_one_outage_logged, wait_until_redis_is_back
 
 pytestmark = pytest.mark.redis_processes
 
@@ -63,8 +65,7 @@ def test_rooms_close_with_a_reason_and_work_again_once_redis_is_back(
         assert heard["payload"] == {"message": "back", "name": "a"}
         for websocket in (sender, listener):
             websocket.close()
-    # The server's log says why the sockets were closed.
-    log = server.log.read_text()
-    assert "WARNING core.outage:" in log, log
+        wait_until_redis_is_back(server.log)
+    assert_one_outage_logged(server.log)
     with pytest.raises(ConnectionClosed):
         member.recv(timeout=0)

@@ -8,23 +8,20 @@ timed: throughput and latency are the ``loadtest`` command's job.
 
 import asyncio
 import json
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
-from websockets.typing import Origin
 
-from core.tests.processes import HOST
+from chat.tests.rooms import chat_frame, join, new_room
 from core.tests.servers import production_environment, running_servers
 
 pytestmark = pytest.mark.redis_processes
 
 # Generous, for a busy machine: a failure, not slowness, is what is tested.
-OPEN_TIMEOUT = 60.0
 DELIVERY_TIMEOUT = 60.0
 
 
@@ -33,24 +30,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[int]]:
     """Two server processes, as behind a load balancer."""
     with running_servers(2, tmp_path_factory.mktemp("servers")) as started:
         yield [server.port for server in started]
-
-
-def new_room() -> str:
-    return f"load-{secrets.token_hex(4)}"
-
-
-async def join(port: int, room: str) -> ClientConnection:
-    return await connect(
-        f"ws://{HOST}:{port}/ws/chat/{room}/",
-        origin=Origin(f"http://{HOST}:{port}"),
-        open_timeout=OPEN_TIMEOUT,
-    )
-
-
-def chat_frame(message: str, name: str = "tester") -> str:
-    return json.dumps(
-        {"action": "new_chat_message", "payload": {"message": message, "name": name}}
-    )
 
 
 async def next_chat_payload(websocket: ClientConnection) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import redis
 from django.conf import settings
 from websockets.asyncio.client import ClientConnection
 
-from chat.tests.test_load import chat_frame, join, new_room
+from chat.tests.rooms import chat_frame, join, new_room
 from core.tests.servers import running_server
 
 pytestmark = pytest.mark.redis_processes

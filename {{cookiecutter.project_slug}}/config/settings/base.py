@@ -198,6 +198,9 @@ LOGGING = {
             "style": "{",
         },
     },
+    "filters": {
+        "redis_outage": {"()": "core.outage_log.QuietRedisOutage"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -209,6 +212,9 @@ LOGGING = {
     "loggers": {
         # Django's own, which in development would also print to the console.
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        # While Redis is down its pubsub layer logs a traceback every second:
+        # one WARNING and one INFO per outage instead (core.outage_log).
+        "channels_redis.pubsub": {"filters": ["redis_outage"]},
     },
 }
 

@@ -3,8 +3,9 @@ import functools
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
 from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -13,8 +14,18 @@ from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
 from core.outage import ChannelLayerConsumer
+from core.outage_log import report_outage
 from system.jobs import RUN_JOB_TASK, job_for
-from system.messages import JobQueued, JobResult, SystemMessage, SystemNotification
+from system.messages import (
+    JobAnswered,
+    JobQueued,
+    JobResult,
+    SystemMessage,
+    SystemNotification,
+)
+
+if TYPE_CHECKING:
+    from channels.consumer import _ChannelScope  # the stubs' name, not the module's
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +62,13 @@ def publishing_threads() -> ThreadPoolExecutor:
     ),
     tags=["system"],
 )
-class SystemConsumer(ChannelLayerConsumer[JobResult | SystemNotification]):
+class SystemConsumer(ChannelLayerConsumer[JobAnswered | SystemNotification]):
     """One client's connection: the results of its own jobs, everyone's notices.
 
     The worker's task (``system.tasks``) sends results here by channel name;
-    this consumer queues that task by name and never imports it.
+    this consumer queues that task by name and never imports it. A result
+    sent once the socket has closed is lost without a word from the channel
+    layer, so the socket itself logs, as it ends, each job it still awaited.
     """
 
     # Joined on connect; chanx copies the list for each connection.
@@ -68,9 +81,26 @@ class SystemConsumer(ChannelLayerConsumer[JobResult | SystemNotification]):
         # and a result is forwarded only once it holds the lock, so a result
         # never overtakes its acknowledgment.
         self._queueing = asyncio.Lock()
-        # Queued and not yet answered; frames are handled one at a time, so
-        # checking and counting cannot interleave.
-        self.jobs_in_flight = 0
+        # Queued and not yet answered, job id to job name; frames are handled
+        # one at a time, so checking and counting cannot interleave.
+        self.awaited_jobs: dict[str, str] = {}
+
+    async def __call__(
+        self,
+        scope: "_ChannelScope",
+        receive: ASGIReceiveCallable,
+        send: ASGISendCallable,
+    ) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            for job_id, name in self.awaited_jobs.items():
+                logger.warning(
+                    "The result of the %s job %s cannot be delivered: its socket "
+                    "closed before the worker answered.",
+                    name,
+                    job_id,
+                )
 
     @ws_handler(summary="Check that the connection is alive")
     async def handle_ping(self, _message: PingMessage) -> PongMessage:
@@ -88,20 +118,17 @@ class SystemConsumer(ChannelLayerConsumer[JobResult | SystemNotification]):
     )
     async def handle_system_message(self, message: SystemMessage) -> None:
         limit = settings.SYSTEM_JOBS_IN_FLIGHT
-        if self.jobs_in_flight >= limit:
+        if len(self.awaited_jobs) >= limit:
             await self.send_rate_limited(
                 f"You have {limit} jobs waiting for their results, the most "
                 "allowed. Send this one again once a result comes back."
             )
             return
         async with self._queueing:
-            reply = await self.queue_job(message)
-            if isinstance(reply, JobQueued):
-                self.jobs_in_flight += 1
-            await self.send_message(reply)
+            await self.send_message(await self.queue_job(message))
 
     async def queue_job(self, message: SystemMessage) -> JobQueued | ErrorMessage:
-        """Put the job on the worker's queue; say what came of it."""
+        """Put the job on the worker's queue and await its result; say what came of it."""
         if not settings.CELERY_BROKER_URL:
             return ErrorMessage(payload={"detail": NO_BROKER})
 
@@ -119,21 +146,25 @@ class SystemConsumer(ChannelLayerConsumer[JobResult | SystemNotification]):
             await asyncio.get_running_loop().run_in_executor(
                 publishing_threads(), publish
             )
-        except OperationalError:
-            logger.warning("Could not queue job %s", job_id, exc_info=True)
+        except OperationalError as error:
+            # The broker is Redis: its outage is logged once, not per job.
+            report_outage(f"job {job_id} not queued: {type(error).__name__}: {error}")
             return ErrorMessage(payload={"detail": BROKER_UNREACHABLE})
 
+        self.awaited_jobs[job_id] = job.name
         unknown = "" if requested == job.name else f" (no task {requested!r})"
         return JobQueued(
             payload=f"Job queued: {job.name}{unknown} for '{content}' (ID: {job_id})"
         )
 
     @event_handler(summary="Forward a job's result to the client that queued it")
-    async def handle_job_result(self, event: JobResult) -> JobResult:
+    async def handle_job_answered(self, event: JobAnswered) -> JobResult:
         async with self._queueing:
-            # Its result goes out as this returns: the job no longer counts.
-            self.jobs_in_flight = max(self.jobs_in_flight - 1, 0)
-            return event
+            answer = event.payload
+            if not self.client_gone:
+                # Its result goes out as this returns: the job no longer waits.
+                self.awaited_jobs.pop(answer.job_id, None)
+            return JobResult(payload=answer.result)
 
     @event_handler(summary="Forward a notice to the client")
     async def handle_system_notification(

@@ -19,7 +19,7 @@ from core.tests.faults import (
     receive_frame,
     uvicorn,
 )
-from system.tests.test_job_faults import SOCKET, queue, worker
+from system.tests.workers import SOCKET, queue, worker
 
 pytestmark = pytest.mark.redis_processes
 

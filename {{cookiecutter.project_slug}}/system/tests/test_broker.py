@@ -43,7 +43,10 @@ class BrokerTestCase(SocketTestCase):
     ) -> None:
         await self.auth_communicator.connect()
 
-        with jobs_queued_on_an_unreachable_redis():
+        with (
+            jobs_queued_on_an_unreachable_redis(),
+            self.assertLogs("core.outage", "WARNING") as logs,
+        ):
             started = time.monotonic()
             await self.auth_communicator.send_message(
                 SystemMessage(payload=TaskPayload(task_type="translate", content="hi"))
@@ -57,6 +60,10 @@ class BrokerTestCase(SocketTestCase):
         assert isinstance(error, ErrorMessage)
         assert "not queued" in error.payload["detail"]
         assert "cannot be reached" in error.payload["detail"]
+        # Part of the outage's one WARNING, without a traceback.
+        [record] = logs.records
+        assert record.exc_info is None
+        assert "not queued" in record.getMessage()
         await self.assert_still_answers_ping()
 
     async def test_without_a_broker_jobs_are_refused_with_the_reason(self) -> None:

@@ -1,24 +1,18 @@
 """Jobs through real faults: uvicorn, a Celery worker and a Redis of their own.
 
 Redis stopped and started again: the system socket is closed with a code and
-a reason, and a new one queues jobs at once. A worker killed in the middle of
+a reason, and a new one queues jobs at once; the server logs the outage once
+as it starts and once as it ends. A worker killed in the middle of
 a job: the job goes back on the queue and the next worker answers it. A job
 past its time limit is answered with an error.
 """
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Generator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from websockets.sync.client import ClientConnection
 
 from core.outage import CLOSE_TRY_AGAIN_LATER, LAYER_UNAVAILABLE
 from core.tests.faults import (
@@ -31,55 +25,13 @@ from core.tests.faults import (
     uvicorn,
     wait_for_close,
 )
-from core.tests.processes import stop
+from core.tests.outage_logs import assert_one_outage_logged, wait_until_redis_is_back
+from system.tests.workers import SOCKET, queue, worker
 
 pytestmark = pytest.mark.redis_processes
 
-SOCKET = "/ws/system/"
 # Jobs take half their usual time: generate, the longest, 2 s.
 DELAY_SCALE = "0.5"
-
-
-@contextmanager
-def worker(
-    folder: Path, environment: dict[str, str], *options: str
-) -> Generator["subprocess.Popen[bytes]", None, None]:
-    """A worker of one process (``--pool solo``), ready to take jobs."""
-    log = folder / f"worker-{time.monotonic_ns()}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "celery"),
-                *("-A", "config", "worker", "--without-heartbeat"),
-                *("--without-mingle", "--without-gossip", *options),
-            ],
-            cwd=settings.BASE_DIR,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while " ready." not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the worker did not get ready:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield process
-    finally:
-        stop(process)
-
-
-def queue(websocket: ClientConnection, task_type: str, content: str) -> None:
-    websocket.send(
-        json.dumps(
-            {
-                "action": "system_message",
-                "payload": {"task_type": task_type, "content": content},
-            }
-        )
-    )
-    acknowledgment = receive_frame(websocket, "job_queued")
-    assert content in str(acknowledgment["payload"]), acknowledgment
 
 
 def system_environment(folder: Path, redis: RedisServer) -> dict[str, str]:
@@ -118,6 +70,8 @@ def test_a_redis_restart_closes_the_socket_and_jobs_work_again(
             result = receive_frame(client, "job_result", timeout=30)
             assert "after" in str(result["payload"])
             client.close()
+            wait_until_redis_is_back(server.log)
+        assert_one_outage_logged(server.log)
 
 
 def test_a_job_whose_worker_is_killed_is_answered_by_the_next(tmp_path: Path) -> None:

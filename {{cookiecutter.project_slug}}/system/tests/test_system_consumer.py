@@ -21,7 +21,14 @@ from config.celery import app as celery_app
 from core.tests.sockets import SocketChecks, SocketTestCase
 from system.consumers.system_consumer import SystemConsumer
 from system.jobs import JOBS
-from system.messages import JobQueued, JobResult, SystemMessage, TaskPayload
+from system.messages import (
+    JobAnswer,
+    JobAnswered,
+    JobQueued,
+    JobResult,
+    SystemMessage,
+    TaskPayload,
+)
 
 JOB_ID = re.compile(r"\(ID: ([0-9a-f-]{36})\)")
 
@@ -179,10 +186,9 @@ def publish_a_job_done_at_once(
     name: str, args: tuple[str, ...], **options: Any
 ) -> None:
     """Publish a job whose result is sent while it is still being queued."""
-    *_, content, channel_name = args
-    SystemConsumer.send_event_sync(
-        JobResult(payload=f"Already done: {content}"), channel_name
-    )
+    job_id, _name, content, channel_name = args
+    answer = JobAnswer(job_id=job_id, result=f"Already done: {content}")
+    SystemConsumer.send_event_sync(JobAnswered(payload=answer), channel_name)
     time.sleep(0.05)
 
 
@@ -225,8 +231,9 @@ class JobsInFlightTestCase(JobTestCase):
             elsewhere = await other.receive_all_messages()
 
             # Once a result is sent, one more job may go.
-            *_, channel_name = published[0]
-            await SystemConsumer.send_event(JobResult(payload="one done"), channel_name)
+            job_id, *_, channel_name = published[0]
+            answer = JobAnswer(job_id=job_id, result="one done")
+            await SystemConsumer.send_event(JobAnswered(payload=answer), channel_name)
             await self.auth_communicator.receive_all_messages(
                 stop_action=EVENT_ACTION_COMPLETE
             )
@@ -240,6 +247,38 @@ class JobsInFlightTestCase(JobTestCase):
         assert [message.action for message in elsewhere] == ["job_queued"]
         assert [message.action for message in queued] == ["job_queued"]
         assert [args[2] for args in published] == ["one", "two", "elsewhere", "four"]
+
+
+def never_answer(name: str, args: tuple[str, ...], **options: Any) -> None:
+    """Take the job and never answer it, as a worker that is slow or gone."""
+
+
+class UndeliverableResultTestCase(JobTestCase):
+    async def test_a_job_unanswered_when_its_socket_closes_is_logged(self) -> None:
+        await self.auth_communicator.connect()
+        with patch.object(celery_app, "send_task", never_answer):
+            await self.auth_communicator.send_message(job("translate", "hello"))
+            [queued] = await self.auth_communicator.receive_all_messages()
+        job_id = cast(re.Match[str], JOB_ID.search(cast(JobQueued, queued).payload))[1]
+
+        with self.assertLogs("system.consumers.system_consumer", "WARNING") as logs:
+            await self.auth_communicator.disconnect()
+
+        [record] = logs.records
+        assert record.levelname == "WARNING"
+        assert record.getMessage() == (
+            f"The result of the translate job {job_id} cannot be delivered: "
+            "its socket closed before the worker answered."
+        )
+
+    async def test_answered_jobs_are_not_reported_when_the_socket_closes(
+        self,
+    ) -> None:
+        await self.auth_communicator.connect()
+        await self.run_job("analyze", "text")
+
+        with self.assertNoLogs("system.consumers.system_consumer", "WARNING"):
+            await self.auth_communicator.disconnect()
 
 
 @contextmanager

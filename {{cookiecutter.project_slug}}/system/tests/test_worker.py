@@ -11,13 +11,13 @@ import secrets
 import shlex
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from core.tests.processes import stop
+from system.tests.workers import wait_until_ready
 
 pytestmark = pytest.mark.redis_processes
 
@@ -66,7 +66,7 @@ def test_without_a_secret_key_the_worker_refuses_to_start() -> None:
 def run_until_ready(tmp_path: Path, **variables: str) -> str:
     """Start the worker, wait until it is ready, stop it; return its output."""
     log = tmp_path / "worker.log"
-    with log.open("w") as output:
+    with log.open("wb") as output:
         process = subprocess.Popen(
             documented_worker_command(),
             cwd=settings.BASE_DIR,
@@ -79,11 +79,7 @@ def run_until_ready(tmp_path: Path, **variables: str) -> str:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while " ready." not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the worker did not get ready:\n{log.read_text()}")
-            time.sleep(0.1)
+        wait_until_ready(process, log)
     finally:
         stop(process)
     return log.read_text()
