@@ -78,7 +78,7 @@ def run(
     return result
 
 
-def tests_passed(result: subprocess.CompletedProcess[str]) -> int:
+def passed_tests(result: subprocess.CompletedProcess[str]) -> int:
     """How many tests a bake's ``pytest -q`` passed; none may have failed,
     errored or been skipped."""
     summary = result.stdout.strip().splitlines()[-1]

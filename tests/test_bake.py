@@ -14,8 +14,8 @@ from bakery import (
     Subset,
     clean_environment,
     find_traces,
+    passed_tests,
     run,
-    tests_passed,
     text_files,
     uv,
 )
@@ -140,7 +140,7 @@ def test_generated_suite_passes(
         clean_environment(**extra),
     )
 
-    tests_passed(result)
+    passed_tests(result)
 
 
 # The fullest bake's real-process tests, a few apps' at a time so that workers
@@ -165,7 +165,7 @@ def test_real_process_tests_pass(
         clean_environment(REDIS_URL=redis_url),
     )
 
-    tests_passed(result)
+    passed_tests(result)
 
 
 # A flake that fails one run in 20 of these modules (as chanx's late hang-up
@@ -197,7 +197,7 @@ def test_socket_tests_hold_repeatedly_against_redis(
         clean_environment(REDIS_URL=redis_url),
     )
 
-    assert tests_passed(result) % SOCKET_TEST_REPEATS == 0, result.stdout
+    assert passed_tests(result) % SOCKET_TEST_REPEATS == 0, result.stdout
 
 
 BROWSER_SUBSETS = [FULLEST, *(subset for subset in SUBSETS if len(subset.apps) == 1)]
@@ -216,4 +216,4 @@ def test_browser_suite_passes(
         env,
     )
 
-    tests_passed(result)
+    passed_tests(result)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bakery import EMPTIEST, Subset, clean_environment, run, tests_passed
+from bakery import EMPTIEST, Subset, clean_environment, passed_tests, run
 
 
 @pytest.mark.parametrize("fresh", [EMPTIEST], ids=lambda s: s.id)
@@ -33,4 +33,4 @@ def test_bake_installs_and_passes_from_its_own_lock(
         [uv, "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], project, env
     )
 
-    tests_passed(tests)
+    passed_tests(tests)
