@@ -3,7 +3,7 @@
 The rest of the suite shares one environment, installed from the fullest bake's
 own lock (``conftest.bake_python``), so every suite run there proves that lock.
 Here the emptiest bake, whose lock differs most from it, gets a fresh one from
-``uv sync --locked`` and runs its tests with the README's ``uv run pytest``, so
+``uv sync --locked`` and runs its tests there (``uv run --no-sync pytest``), so
 a dependency missing from its lock fails here.
 """
 

@@ -8,6 +8,8 @@ pytest_plugins = [
     "core.tests.browser",
     # The documented production server, shared by the tests that talk to one.
     "core.tests.servers",
+    # Which Redis-only test modules a run without Redis left out.
+    "core.tests.collection",
 ]
 
 

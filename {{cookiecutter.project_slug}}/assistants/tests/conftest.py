@@ -2,28 +2,19 @@
 fault Redis, collected only when REDIS_URL is set.
 
 Those start a Redis of their own, but a run without REDIS_URL is one without
-Redis as far as the project knows; see system/tests/conftest.py.
+Redis as far as the project knows; see core/tests/collection.py.
 """
 
 from contextlib import ExitStack
 
 import pytest
-from django.conf import settings
 
 from assistants.tests.fake_openai import FakeOpenAI
+from core.tests.collection import needing_redis
 
 SHARED_PROVIDER = pytest.StashKey[FakeOpenAI]()
 
-REDIS_ONLY = ["test_assistant_outage.py"]
-
-collect_ignore = [] if settings.REDIS_URL else REDIS_ONLY
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if collect_ignore:
-        terminalreporter.write_line(
-            f"Not collected: assistants/tests/{', '.join(collect_ignore)} (needs Redis: set REDIS_URL)."
-        )
+collect_ignore = needing_redis(__file__, ["test_assistant_outage.py"])
 
 
 def pytest_server_environment(config: pytest.Config) -> dict[str, str]:

@@ -12,21 +12,14 @@ import json
 import socket
 import time
 
-import pytest
-
 from assistants.tests.fake_openai import FakeOpenAI, chunk
 from core.tests.servers import Server
 
 
-@pytest.fixture(params=["documented_server", "websockets_server"])
-def server(request: pytest.FixtureRequest) -> Server:
-    shared: Server = request.getfixturevalue(request.param)
-    return shared
-
-
 def test_hanging_up_mid_answer_logs_no_error(
-    server: Server, shared_provider: FakeOpenAI
+    server_per_implementation: Server, shared_provider: FakeOpenAI
 ) -> None:
+    server = server_per_implementation
     shared_provider.events = [chunk(f"token{number} ") for number in range(3000)]
     with server.connect("/ws/assistants/") as client:
         client.send(json.dumps({"action": "assistant_message", "payload": "Hi"}))

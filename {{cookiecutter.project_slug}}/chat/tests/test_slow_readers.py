@@ -14,7 +14,6 @@ import os
 import socket
 import time
 
-import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from core.tests.processes import HOST
@@ -81,15 +80,10 @@ def heard(reader: ClientConnection, count: int) -> list[int]:
     return numbers
 
 
-@pytest.fixture(params=["documented_server", "websockets_server"])
-def server(request: pytest.FixtureRequest) -> Server:
-    shared: Server = request.getfixturevalue(request.param)
-    return shared
-
-
 def test_a_member_that_stops_reading_is_dropped_and_the_room_goes_on(
-    server: Server,
+    server_per_implementation: Server,
 ) -> None:
+    server = server_per_implementation
     logged_before = server.log_size()
     url = f"{server.url}{ROOM}"
     with (

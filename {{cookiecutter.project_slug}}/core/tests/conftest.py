@@ -1,19 +1,7 @@
-"""The core tests that fault Redis are collected only when REDIS_URL is set.
+"""The core tests that fault Redis start a Redis of their own, but are
+collected only when REDIS_URL is set: a run without it is one without Redis as
+far as the project knows (see core/tests/collection.py)."""
 
-They start a Redis of their own, but a run without REDIS_URL is one without
-Redis as far as the project knows; see system/tests/conftest.py.
-"""
+from core.tests.collection import needing_redis
 
-import pytest
-from django.conf import settings
-
-REDIS_ONLY = ["test_readiness_outage.py"]
-
-collect_ignore = [] if settings.REDIS_URL else REDIS_ONLY
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if collect_ignore:
-        terminalreporter.write_line(
-            f"Not collected: core/tests/{', '.join(collect_ignore)} (needs Redis: set REDIS_URL)."
-        )
+collect_ignore = needing_redis(__file__, ["test_readiness_outage.py"])

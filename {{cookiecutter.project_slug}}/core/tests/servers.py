@@ -9,10 +9,11 @@ only talk to are started once per session, in the background, as soon as
 collection shows a test needs one; the tests that need none run first, and by
 the time the others run the servers are up. Such a test asks for the fixture
 ``documented_server`` (or ``websockets_server``: the same command on uvicorn's
-other websocket implementation), or ``development_server`` (``manage.py
-runserver``, for the browser tests). Tests that stop, fault or load a server
-start their own with ``running_server``. Apps add what their sockets need to the
-servers' environment with the ``pytest_server_environment`` hook.
+other websocket implementation; ``server_per_implementation`` gives each in
+turn), or ``development_server`` (``manage.py runserver``, for the browser
+tests). Tests that stop, fault or load a server start their own with
+``running_server``. Apps add what their sockets need to the servers'
+environment with the ``pytest_server_environment`` hook.
 """
 
 import http.client
@@ -127,7 +128,7 @@ class Server:
         origin = self.origin if origin is None else origin
         return connect(
             f"ws://{host or HOST}:{self.port}{path}",
-            sock=socket_to(self.port),
+            sock=socket.create_connection((HOST, self.port), timeout=5),
             origin=Origin(origin) if origin else None,
             open_timeout=5,
         )
@@ -140,10 +141,6 @@ class Server:
         with self.log.open("rb") as log:
             log.seek(size)
             return log.read().decode(errors="replace")
-
-
-def socket_to(port: int) -> socket.socket:
-    return socket.create_connection((HOST, port), timeout=5)
 
 
 def launch(
@@ -186,7 +183,7 @@ def stop_and_check(started: Started) -> None:
 
 @contextmanager
 def serving(
-    logs: list[Path], environment: Mapping[str, str] | None, *options: str
+    logs: list[Path], environment: Mapping[str, str] | None
 ) -> Generator[list[Server], None, None]:
     """Servers of the test's own, one per log, started side by side (sharing
     Redis through ``REDIS_URL``); production settings with unlimited frames
@@ -196,11 +193,7 @@ def serving(
     started: Started = []
     try:
         for log in logs:
-            port, process = launch(
-                lambda port: documented_server_command(port, *options),
-                log,
-                environment,
-            )
+            port, process = launch(documented_server_command, log, environment)
             started.append((Server(port, log), process))
         for server, process in started:
             wait_until_serving(server, process)
@@ -224,10 +217,10 @@ def running_servers(
 
 @contextmanager
 def running_server(
-    log: Path, environment: Mapping[str, str] | None = None, *options: str
+    log: Path, environment: Mapping[str, str] | None = None
 ) -> Generator[Server, None, None]:
     """One server of the test's own."""
-    with serving([log], environment, *options) as [server]:
+    with serving([log], environment) as [server]:
         yield server
 
 
@@ -387,6 +380,13 @@ def documented_server(request: pytest.FixtureRequest) -> Iterator[Server]:
 def websockets_server(request: pytest.FixtureRequest) -> Iterator[Server]:
     """The documented command on uvicorn's ``websockets`` implementation."""
     yield from shared_server(request, "websockets_server")
+
+
+@pytest.fixture(params=["documented_server", "websockets_server"])
+def server_per_implementation(request: pytest.FixtureRequest) -> Server:
+    """The documented command on each of uvicorn's websocket implementations."""
+    server: Server = request.getfixturevalue(request.param)
+    return server
 
 
 @pytest.fixture(scope="session")

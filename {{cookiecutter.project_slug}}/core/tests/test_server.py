@@ -12,15 +12,14 @@ import json
 import shlex
 import subprocess
 import sys
-import time
 from contextlib import suppress
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import ClientConnection
 
+from core.tests.faults import receive_frame
 from core.tests.processes import HOST, free_port
 from core.tests.servers import (
     ADMIN_URL,
@@ -53,15 +52,6 @@ def readme_server_command(port: int) -> list[str]:
 @pytest.fixture
 def server(documented_server: Server) -> Server:
     return documented_server
-
-
-def receive_until(websocket: ClientConnection, action: str) -> dict[str, object]:
-    """Read frames until one with ``action`` (a consumer may greet first)."""
-    deadline = time.monotonic() + 5
-    while True:
-        frame = json.loads(websocket.recv(timeout=max(deadline - time.monotonic(), 0)))
-        if frame.get("action") == action:
-            return dict(frame)
 
 
 def assert_refused(
@@ -197,7 +187,7 @@ def test_a_page_of_this_site_opens_a_socket(server: Server) -> None:
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
             return
         if frame["action"] != "pong":
-            frame = receive_until(websocket, "pong")
+            frame = receive_frame(websocket, "pong")
 
         assert frame["action"] == "pong"
 

@@ -3,10 +3,8 @@
 One worker thread runs the jobs for the whole run, on the project's own Celery
 app, which the test settings point at an in-memory broker.
 
-Tests of a Redis-only property are collected only when Redis is the layer.
-Without Redis they could only be skipped, and a skip in every run without
-Redis would hide the skips that matter. They are left out instead, and the
-run says so in its summary.
+Tests of a Redis-only property are collected only when REDIS_URL is set,
+which makes Redis the layer (see core/tests/collection.py).
 """
 
 from collections.abc import Iterator
@@ -20,16 +18,18 @@ from django.conf import settings
 from django.test import override_settings
 
 from config.celery import app as celery_app
+from core.tests.collection import needing_redis
 
-REDIS_ONLY = [
-    "test_across_servers.py",
-    "test_job_faults.py",
-    "test_redis_channel_layer.py",
-    "test_worker.py",
-]
-
+collect_ignore = needing_redis(
+    __file__,
+    [
+        "test_across_servers.py",
+        "test_job_faults.py",
+        "test_redis_channel_layer.py",
+        "test_worker.py",
+    ],
+)
 redis_is_the_channel_layer = "Redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
-collect_ignore = [] if redis_is_the_channel_layer else REDIS_ONLY
 
 THREAD_SAFE_IN_MEMORY = {
     "default": {"BACKEND": "system.tests.channel_layers.ThreadSafeInMemoryChannelLayer"}
@@ -67,11 +67,3 @@ def celery_session_worker() -> Iterator[WorkController]:
 def celery_worker(celery_session_worker: WorkController) -> WorkController:
     """One worker thread for the whole run: one per test costs seconds each."""
     return celery_session_worker
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if collect_ignore:
-        terminalreporter.write_line(
-            f"Not collected: system/tests/{', '.join(collect_ignore)} "
-            "(needs the Redis channel layer: set REDIS_URL)."
-        )
