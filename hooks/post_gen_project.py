@@ -105,7 +105,7 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
     ),
     "system": OptionalApp(
         answer="use_system",
-        paths=("system", "config/celery.py"),
+        paths=("system", "config/celery.py", "Procfile.dev"),
         traces=(
             *imported("system", "celery"),
             quoted_path("system"),

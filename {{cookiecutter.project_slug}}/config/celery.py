@@ -1,8 +1,8 @@
 """The Celery app that runs the background jobs of ``system.tasks``.
 
 The worker's entry point: ``celery -A config worker`` finds the app here (no
-``config/__init__.py`` import is needed), or ``python manage.py devserver``
-runs a worker and the server together. Like ``config/asgi.py``, it loads the
+``config/__init__.py`` import is needed), or ``Procfile.dev`` runs a worker
+and the server together. Like ``config/asgi.py``, it loads the
 production settings unless ``DJANGO_SETTINGS_MODULE`` says otherwise; nothing
 else imports this module before the settings are chosen. Every ``CELERY_*``
 Django setting configures the app.

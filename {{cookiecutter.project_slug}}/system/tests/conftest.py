@@ -1,10 +1,7 @@
-"""The system tests' Celery worker and channel layer, and their Redis-only modules.
+"""The system tests' Celery worker and channel layer.
 
 One worker thread runs the jobs for the whole run, on the project's own Celery
 app, which the test settings point at an in-memory broker.
-
-Tests of a Redis-only property are collected only when REDIS_URL is set,
-which makes Redis the layer (see core/tests/collection.py).
 """
 
 from collections.abc import Iterator
@@ -18,17 +15,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from config.celery import app as celery_app
-from core.tests.collection import needing_redis
 
-collect_ignore = needing_redis(
-    __file__,
-    [
-        "test_across_servers.py",
-        "test_job_faults.py",
-        "test_redis_channel_layer.py",
-        "test_worker.py",
-    ],
-)
 redis_is_the_channel_layer = "Redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
 
 THREAD_SAFE_IN_MEMORY = {
