@@ -1,20 +1,12 @@
-"""The assistants' fake provider on the shared servers, and the tests that
-fault Redis, collected only when REDIS_URL is set.
-
-Those start a Redis of their own, but a run without REDIS_URL is one without
-Redis as far as the project knows; see core/tests/collection.py.
-"""
+"""The assistants' fake provider on the shared servers."""
 
 from contextlib import ExitStack
 
 import pytest
 
 from assistants.tests.fake_openai import FakeOpenAI
-from core.tests.collection import needing_redis
 
 SHARED_PROVIDER = pytest.StashKey[FakeOpenAI]()
-
-collect_ignore = needing_redis(__file__, ["test_assistant_outage.py"])
 
 
 def pytest_server_environment(config: pytest.Config) -> dict[str, str]:

@@ -1,13 +1,8 @@
-"""Test modules that need Redis: left out of a run without it, and said so.
+"""Proof modules that need Redis: left out of a run without it, and said so.
 
 Without Redis they could only be skipped, and a skip in every run without
-Redis would hide the skips that matter. An app's ``tests/conftest.py`` names
-its own::
-
-    collect_ignore = needing_redis(__file__, ["test_load.py"])
-
-and the run's summary lists every module left out. Loaded as a plugin by the
-root ``conftest.py``.
+Redis would hide the skips that matter. The run's summary lists every module
+left out. Loaded as a plugin by ``scripts/run_proofs.py``.
 """
 
 from pathlib import Path
@@ -15,17 +10,28 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+NEEDING_REDIS = {
+    "core/tests/test_readiness_outage.py",
+    "chat/tests/test_chat_outage.py",
+    "chat/tests/test_load.py",
+    "chat/tests/test_membership.py",
+    "assistants/tests/test_assistant_outage.py",
+    "system/tests/test_across_servers.py",
+    "system/tests/test_job_faults.py",
+    "system/tests/test_redis_channel_layer.py",
+    "system/tests/test_worker.py",
+}
 LEFT_OUT: list[str] = []
 
 
-def needing_redis(conftest: str, modules: list[str]) -> list[str]:
-    """The ``modules`` beside ``conftest`` to leave out: all without
-    ``REDIS_URL``, none with it."""
+def pytest_ignore_collect(collection_path: Path) -> bool | None:
     if settings.REDIS_URL:
-        return []
-    folder = Path(conftest).parent.relative_to(settings.BASE_DIR)
-    LEFT_OUT.extend(f"{folder.as_posix()}/{module}" for module in modules)
-    return modules
+        return None
+    relative = collection_path.relative_to(settings.BASE_DIR).as_posix()
+    if relative not in NEEDING_REDIS:
+        return None
+    LEFT_OUT.append(relative)
+    return True
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

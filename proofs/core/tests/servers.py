@@ -51,6 +51,17 @@ UNLIMITED_FRAMES = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "e2e: drives a real browser against a live server (pytest -m e2e)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "redis_processes: starts server, worker or Redis processes that share or"
+        " fault a Redis (collected only with REDIS_URL)",
+    )
+
+
 def documented_server_command(port: int, *options: str) -> list[str]:
     """The Dockerfile's ``CMD`` on 127.0.0.1 and ``port``; ``options`` replace
     the values of the flags they name (``"--ws", "websockets"``, say)."""
