@@ -47,10 +47,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # the subset again if it has not yet (a second), and they start first, so that
 # none is left to run alone at the end.
 LONGEST_FIRST = [
-    "test_real_process_tests_pass",
+    "test_proofs_pass_on_redis",
     "test_socket_tests_hold_repeatedly_against_redis",
+    "test_browser_proofs_pass",
+    "test_proofs_pass_without_redis",
+    "test_generated_suite_passes_on_redis",
     "test_generated_suite_passes",
-    "test_browser_suite_passes",
     "test_type_checks_pass",
     "test_bake_installs_and_passes_from_its_own_lock",
     "test_cruft_update_applies_a_template_change_cleanly",
@@ -63,15 +65,13 @@ def item_subset(item: pytest.Item) -> Subset | None:
     return subset if isinstance(subset, Subset) else None
 
 
-def running_order(item: pytest.Item) -> tuple[int, int, bool]:
-    """Longest first: by check, then by apps, Redis halves before memory ones."""
+def running_order(item: pytest.Item) -> tuple[int, int]:
+    """Longest first: by check, then by apps."""
     name = getattr(item, "originalname", item.name)
     if name not in LONGEST_FIRST:
-        return (len(LONGEST_FIRST), 0, False)
+        return (len(LONGEST_FIRST), 0)
     subset = item_subset(item)
-    callspec = getattr(item, "callspec", None)
-    in_memory = bool(callspec and callspec.params.get("channel_layer") == "memory")
-    return (LONGEST_FIRST.index(name), -len(subset.apps) if subset else 0, in_memory)
+    return (LONGEST_FIRST.index(name), -len(subset.apps) if subset else 0)
 
 
 def pytest_collection_modifyitems(

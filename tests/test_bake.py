@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from bakery import (
+    EMPTIEST,
     FULLEST,
-    SUBSETS,
     Subset,
     clean_environment,
     find_traces,
@@ -115,105 +115,25 @@ def test_landing_page_links_exactly_the_selected_apps(
     assert ('id="no-apps"' in html) == (not subset.apps)
 
 
-# The bake's tests that start servers, workers and Redis processes of their own
-# (load, membership, outages, a killed worker) exercise each app's own code,
-# which is the same in every subset: they run in the fullest bake only, below.
-EVERYWHERE_BUT_PROCESSES = "not e2e and not redis_processes"
-
-
-@pytest.mark.parametrize("channel_layer", ["memory", "redis"])
-def test_generated_suite_passes(
-    project: Path,
-    bake_python: Path,
-    channel_layer: str,
-    request: pytest.FixtureRequest,
-) -> None:
-    extra = {}
-    if channel_layer == "redis":
-        extra["REDIS_URL"] = request.getfixturevalue("redis_url")
+def test_generated_suite_passes(project: Path, bake_python: Path) -> None:
     result = run(
-        [
-            *(bake_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("-m", EVERYWHERE_BUT_PROCESSES),
-        ],
+        [bake_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         project,
-        clean_environment(**extra),
+        clean_environment(),
     )
-
     passed_tests(result)
 
 
-# The fullest bake's real-process tests, a few apps' at a time so that workers
-# run them side by side: they mostly wait (for servers to start, Redis to come
-# back, a killed worker's job to be redelivered) rather than compute.
-REAL_PROCESS_SHARDS = [("chat",), ("system",), ("core", "assistants")]
-
-
-@pytest.mark.parametrize("subset", [FULLEST], ids=lambda subset: subset.id)
-@pytest.mark.parametrize("apps", REAL_PROCESS_SHARDS, ids="+".join)
-def test_real_process_tests_pass(
-    project: Path, bake_python: Path, redis_url: str, apps: tuple[str, ...]
+# The Redis half runs where the channel-layer wiring differs: the fullest bake
+# (every app's code on Redis) and the emptiest (no socket at all). A
+# single-app bake runs the same app code on the same wiring as the fullest.
+@pytest.mark.parametrize("subset", [FULLEST, EMPTIEST], ids=lambda subset: subset.id)
+def test_generated_suite_passes_on_redis(
+    project: Path, bake_python: Path, redis_url: str
 ) -> None:
-    tested = {path.parent.parent.name for path in project.glob("*/tests/test_*.py")}
-    assert tested == {app for shard in REAL_PROCESS_SHARDS for app in shard}
     result = run(
-        [
-            *(bake_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("-m", "redis_processes", *(f"{app}/tests" for app in apps)),
-        ],
+        [bake_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         project,
         clean_environment(REDIS_URL=redis_url),
     )
-
-    passed_tests(result)
-
-
-# A flake that fails one run in 20 of these modules (as chanx's late hang-up
-# did with Redis) survives 20 repeats with a chance of 0.95**20, about 36 %.
-# They run as two processes of 10 repeats, side by side on two workers.
-SOCKET_TEST_REPEATS = 10
-
-
-@pytest.mark.parametrize("subset", [FULLEST], ids=lambda subset: subset.id)
-@pytest.mark.parametrize("process", [1, 2])
-def test_socket_tests_hold_repeatedly_against_redis(
-    project: Path, bake_python: Path, redis_url: str, process: int
-) -> None:
-    """The fullest bake's socket-test modules, run again and again in one
-    process against one Redis: state a test leaves behind in the channel layer
-    (a lock bound to a closed loop, a consumer still in its groups) fails a
-    later repeat."""
-    modules = sorted(
-        str(path.relative_to(project))
-        for path in project.glob("*/tests/test_*_consumer.py")
-    )
-    assert len(modules) == len(OPTIONAL_APPS), modules
-    result = run(
-        [
-            *(bake_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("--keep-duplicates", *modules * SOCKET_TEST_REPEATS),
-        ],
-        project,
-        clean_environment(REDIS_URL=redis_url),
-    )
-
-    assert passed_tests(result) % SOCKET_TEST_REPEATS == 0, result.stdout
-
-
-BROWSER_SUBSETS = [FULLEST, *(subset for subset in SUBSETS if len(subset.apps) == 1)]
-
-
-@pytest.mark.parametrize("subset", BROWSER_SUBSETS, ids=lambda subset: subset.id)
-def test_browser_suite_passes(
-    project: Path, bake_python: Path, redis_url: str, chromium: str
-) -> None:
-    env = clean_environment(
-        REDIS_URL=redis_url, PLAYWRIGHT_CHROMIUM_EXECUTABLE=chromium
-    )
-    result = run(
-        [bake_python, "-m", "pytest", "-m", "e2e", "-q", "-p", "no:cacheprovider"],
-        project,
-        env,
-    )
-
     passed_tests(result)
