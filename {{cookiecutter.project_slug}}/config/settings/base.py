@@ -199,7 +199,7 @@ LOGGING = {
         },
     },
     "filters": {
-        "redis_outage": {"()": "core.outage_log.QuietRedisOutage"},
+        "redis_outage": {"()": "core.outage.QuietRedisOutage"},
     },
     "handlers": {
         "stdout": {
@@ -213,48 +213,23 @@ LOGGING = {
         # Django's own, which in development would also print to the console.
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         # While Redis is down its pubsub layer logs a traceback every second:
-        # one WARNING and one INFO per outage instead (core.outage_log).
+        # one WARNING and one INFO per outage instead (core.outage).
         "channels_redis.pubsub": {"filters": ["redis_outage"]},
     },
 }
 
-# Counts that every server process must share, such as rate limits
-# (core.limits): in Redis when REDIS_URL is set, else in this process's memory.
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # Counting is quick: give up soon rather than hold a socket waiting.
-            # A pooled connection idle for 10 s is checked before use, so the
-            # first counts after a Redis restart do not fail on a dead one.
-            "OPTIONS": {
-                "socket_connect_timeout": 2,
-                "socket_timeout": 2,
-                "health_check_interval": 10,
-            },
-        },
-    }
-else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    }
-
-# What one connection may send, on every socket (core.consumers): a burst of
-# frames per second and a rate per minute; a frame over either is refused with
-# a rate_limited error frame. A consumer class may set its own. A client that
-# leaves a frame unread for SOCKET_SEND_TIMEOUT seconds is dropped.
+# What one client (its signed-in user, else its address) may send over all its
+# sockets (core.consumers): a burst of frames per second and a rate per minute,
+# counted where every server process sees them (core.limits); a frame over
+# either is refused with a rate_limited error frame. A client whose sends have
+# not moved for SOCKET_SEND_TIMEOUT seconds stopped reading, and is dropped.
 SOCKET_FRAMES_PER_SECOND = env.int("SOCKET_FRAMES_PER_SECOND", default=10)
 SOCKET_FRAMES_PER_MINUTE = env.int("SOCKET_FRAMES_PER_MINUTE", default=120)
 SOCKET_SEND_TIMEOUT = env.float("SOCKET_SEND_TIMEOUT", default=10.0)
-if min(SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE) < 1:
+if min(SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE, SOCKET_SEND_TIMEOUT) <= 0:
     raise SystemExit(
-        "SOCKET_FRAMES_PER_SECOND and SOCKET_FRAMES_PER_MINUTE are at least 1 "
-        f"(got {SOCKET_FRAMES_PER_SECOND} and {SOCKET_FRAMES_PER_MINUTE})."
-    )
-if SOCKET_SEND_TIMEOUT <= 0:
-    raise SystemExit(
-        f"SOCKET_SEND_TIMEOUT is a number of seconds above 0 (got {SOCKET_SEND_TIMEOUT})."
+        "SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE and SOCKET_SEND_TIMEOUT "
+        "are above 0."
     )
 
 # Sign in and out with Django's own views (core/urls.py); sockets see the user.
@@ -317,9 +292,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-# Jobs one socket may have queued and not yet answered; one more is refused
-# with a rate_limited error frame until a result comes back.
+# Jobs one socket may have queued and not yet answered, and jobs one client
+# may queue a minute over all its sockets; one more is refused with a
+# rate_limited error frame.
 SYSTEM_JOBS_IN_FLIGHT = env.int("SYSTEM_JOBS_IN_FLIGHT", default=3)
+SYSTEM_JOBS_PER_MINUTE = env.int("SYSTEM_JOBS_PER_MINUTE", default=20)
 # Scales the pretend work of each job (1 to 4 s, as in the Chanx tutorial);
 # 0 makes jobs instant.
 SYSTEM_JOB_DELAY_SCALE = env.float("SYSTEM_JOB_DELAY_SCALE", default=1.0)

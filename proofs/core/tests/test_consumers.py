@@ -15,7 +15,8 @@ from django.test import override_settings
 from uvicorn.protocols.utils import ClientDisconnected
 
 from core.consumers import GuardedConsumer
-from core.tests.sockets import REPLY_TIMEOUT, SocketTestCase, group_size
+from core.tests.checks import group_size
+from core.tests.sockets import REPLY_TIMEOUT, SocketTestCase
 
 GROUP = "guarded-probe"
 BURST = 20
