@@ -41,7 +41,6 @@ def streamed(*tokens: str) -> list[BaseMessage]:
 
 
 class AssistantStreamsTestCase(SocketTestCase):
-
     consumer = ConversationAssistantConsumer
 
     def setUp(self) -> None:

@@ -1,133 +1,141 @@
-"""core.limits: counts per key and period, shared through the cache."""
+"""core.limits: counts per client, name and period, with the limits library."""
 
-import uuid
+import asyncio
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
+from django.test import override_settings
+from limits import (
+    RateLimitItemPerDay,
+    RateLimitItemPerMinute as per_minute,
+    RateLimitItemPerSecond,
+    RateLimitItemPerSecond as per_second,
+)
 
-from core.limits import Limit, RateLimiter, client_key
+from core.limits import Refusal, client_key, count, limiter, rate_limited
+from core.tests.processes import free_port
 from core.tests.sessions import make_user
-
-# 15 s into a minute, and 3 h 15 s into a day (UTC).
-START = 20_000 * 86400 + 3 * 3600 + 15
+from core.tests.sockets import fresh_counts
 
 
-class Clock:
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+def counted(*limits: Any, name: str = "events", client: str = "someone") -> Any:
+    """Count one event in a fresh event loop, with counts apart from other tests'."""
+    return asyncio.run(count(name, client, limits))
 
 
-def limiter(*limits: Limit, clock: Clock | None = None, **kwargs: Any) -> RateLimiter:
-    """A limiter of its own name, so no other test's counts are in its way."""
-    return RateLimiter(uuid.uuid4().hex, limits, clock=clock or Clock(), **kwargs)
+@pytest.fixture(autouse=True)
+def own_counts() -> Iterator[None]:
+    with fresh_counts():
+        yield
 
 
 def test_allows_up_to_the_count_then_says_when_to_retry() -> None:
-    per_minute = limiter(Limit(3, per_seconds=60))
+    async def four() -> list[Refusal | None]:
+        return [await count("events", "someone", [per_minute(3)]) for _ in range(4)]
 
-    verdicts = [per_minute.check("someone") for _ in range(4)]
+    verdicts = asyncio.run(four())
 
-    assert [verdict.allowed for verdict in verdicts] == [True, True, True, False]
-    assert verdicts[-1].retry_after == 45
-    assert verdicts[-1].refused_by == Limit(3, per_seconds=60)
-
-
-def test_keys_are_counted_apart() -> None:
-    per_minute = limiter(Limit(1, per_seconds=60))
-
-    assert per_minute.check("one").allowed
-    assert per_minute.check("two").allowed
-    assert not per_minute.check("one").allowed
+    assert verdicts[:3] == [None, None, None]
+    assert verdicts[3] is not None
+    assert verdicts[3].limit == "3 per minute"
+    assert 1 <= verdicts[3].retry_after <= 60
 
 
-def test_a_new_window_starts_from_zero() -> None:
-    clock = Clock()
-    per_minute = limiter(Limit(1, per_seconds=60), clock=clock)
-    assert per_minute.check("someone").allowed
-    assert not per_minute.check("someone").allowed
+def test_clients_and_names_are_counted_apart() -> None:
+    async def run() -> list[Refusal | None]:
+        return [
+            await count("events", "one", [per_minute(1)]),
+            await count("events", "two", [per_minute(1)]),
+            await count("other", "one", [per_minute(1)]),
+            await count("events", "one", [per_minute(1)]),
+        ]
 
-    clock.now += 45
-
-    assert per_minute.check("someone").allowed
-
-
-def test_limiters_of_the_same_name_share_their_counts() -> None:
-    """As server processes do: each builds its own limiter on the shared cache."""
-    name = uuid.uuid4().hex
-    first = RateLimiter(name, [Limit(2, per_seconds=60)], clock=Clock())
-    second = RateLimiter(name, [Limit(2, per_seconds=60)], clock=Clock())
-
-    assert first.check("someone").allowed
-    assert second.check("someone").allowed
-    assert not first.check("someone").allowed
-    assert first.cache is caches["default"]
-
-
-def test_a_refusal_by_the_shorter_period_spares_the_longer_one() -> None:
-    clock = Clock()
-    quota = limiter(Limit(3, per_seconds=86400), Limit(1, per_seconds=60), clock=clock)
-
-    assert quota.check("someone").allowed
-    for _ in range(5):
-        verdict = quota.check("someone")
-        assert verdict.refused_by == Limit(1, per_seconds=60)
-
-    clock.now += 60
-    assert quota.check("someone").allowed
-    clock.now += 60
-    assert quota.check("someone").allowed
-    clock.now += 60
-    verdict = quota.check("someone")
-    assert verdict.refused_by == Limit(3, per_seconds=86400)
-    assert verdict.retry_after == 86400 - (3 * 3600 + 15 + 180)
-
-
-def test_a_count_of_zero_refuses_everything() -> None:
-    assert not limiter(Limit(0, per_seconds=60)).check("someone").allowed
-
-
-def test_a_cache_of_this_process_serves_counts_of_one_connection() -> None:
-    name = uuid.uuid4().hex
-    local = LocMemCache(name, {})
-    per_second = RateLimiter(name, [Limit(2, per_seconds=1)], cache=local)
-    shared = RateLimiter(name, [Limit(2, per_seconds=1)])
-
-    assert [per_second.check("socket").allowed for _ in range(3)] == [
+    assert [verdict is None for verdict in asyncio.run(run())] == [
+        True,
         True,
         True,
         False,
     ]
-    assert shared.check("socket").allowed
 
 
-def test_check_runs_off_the_event_loop_too() -> None:
-    per_minute = limiter(Limit(1, per_seconds=60))
+def test_a_new_window_starts_from_zero() -> None:
+    async def run() -> list[Refusal | None]:
+        first = [await count("events", "someone", [per_second(1)]) for _ in range(2)]
+        await asyncio.sleep(1.1)
+        return [*first, await count("events", "someone", [per_second(1)])]
 
-    first = async_to_sync(per_minute.acheck)("someone")
-    second = async_to_sync(per_minute.acheck)("someone")
-
-    assert (first.allowed, second.allowed) == (True, False)
+    assert [verdict is None for verdict in asyncio.run(run())] == [True, False, True]
 
 
-@pytest.mark.parametrize(
-    ("count", "per_seconds"), [(-1, 60), (1, 0), (1, -60)], ids=str
-)
-def test_a_limit_that_makes_no_sense_is_refused(count: int, per_seconds: int) -> None:
-    with pytest.raises(ValueError, match="limit"):
-        Limit(count, per_seconds)
+def test_every_server_process_adds_to_the_same_counts_in_redis() -> None:
+    """Each event loop (each server process) has its own limiter."""
+    first, second = counted(per_minute(1)), counted(per_minute(1))
+
+    assert first is None
+    assert (second is not None) == bool(settings.REDIS_URL)
+
+
+def test_a_refusal_by_the_shorter_period_spares_the_longer_one() -> None:
+    async def run() -> tuple[Refusal | None, int]:
+        limits = [RateLimitItemPerDay(3), per_second(1)]
+        await count("events", "someone", limits)
+        refusal = await count("events", "someone", limits)
+        stats = await limiter().get_window_stats(limits[0], "events", "someone")
+        return refusal, stats.remaining
+
+    refusal, left_today = asyncio.run(run())
+
+    assert refusal is not None and refusal.limit == "1 per second"
+    assert left_today == 2
+
+
+def test_a_count_of_zero_refuses_everything() -> None:
+    assert counted(per_minute(0)) is not None
 
 
 def test_periods_read_as_words() -> None:
-    assert Limit(1, 60).period == "minute"
-    assert Limit(1, 86400).period == "day"
-    assert Limit(1, 90).period == "90 seconds"
+    day = counted(RateLimitItemPerDay(0))
+    assert day is not None and day.limit == "0 per day"
+    assert 86000 < day.retry_after <= 86400
+    refusal = counted(RateLimitItemPerSecond(0, 90))
+    assert refusal is not None and refusal.limit == "0 per 90 seconds"
+
+
+def test_an_unreachable_redis_refuses_unless_told_to_let_events_through(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def run() -> Refusal | None:
+        with pytest.raises(Exception, match="onnect"):
+            await count("events", "someone", [per_minute(1)])
+        return await count("events", "someone", [per_minute(1)], fail_open=True)
+
+    with override_settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"):
+        assert asyncio.run(run()) is None
+    assert "Redis does not answer" in caplog.text
+
+
+def test_a_refusal_is_logged_once_an_hour_per_client(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    refusal = Refusal("1 per minute", 30)
+
+    async def refuse_twice() -> dict[str, Any]:
+        await rate_limited("Too many messages", refusal, "someone", "/ws/x/")
+        return await rate_limited("Too many messages", refusal, "someone", "/ws/x/")
+
+    with caplog.at_level(logging.INFO, "core.limits"):
+        payload = asyncio.run(refuse_twice())
+
+    assert payload == {
+        "code": "rate_limited",
+        "detail": "Too many messages (1 per minute). Try again in 30 seconds.",
+        "retry_after": 30,
+    }
+    assert len([r for r in caplog.records if r.name == "core.limits"]) == 1
 
 
 def scope(host: str | None, user: User | None = None) -> dict[str, Any]:

@@ -15,8 +15,7 @@ import pytest
 from celery.apps.worker import Worker
 from chanx.channels.testing import DjangoWebsocketCommunicator
 from chanx.constants import EVENT_ACTION_COMPLETE
-from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import ErrorMessage, PongMessage
+from chanx.messages.outgoing import ErrorMessage
 from django.test import override_settings
 
 from config.celery import app as celery_app

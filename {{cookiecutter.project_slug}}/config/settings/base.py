@@ -215,6 +215,8 @@ LOGGING = {
         # While Redis is down its pubsub layer logs a traceback every second:
         # one WARNING and one INFO per outage instead (core.outage).
         "channels_redis.pubsub": {"filters": ["redis_outage"]},
+        # A failed readiness probe is its 503; core.outage logs the outage.
+        "health_check": {"level": "ERROR"},
     },
 }
 
