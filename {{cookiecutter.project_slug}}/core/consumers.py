@@ -4,28 +4,24 @@
 promises on every connection:
 
 - **Limits**: frames count per client (``core.limits``: its signed-in user,
-  else its address) over all its sockets and server processes, a burst per
-  second and a rate per minute (``SOCKET_FRAMES_PER_SECOND``, ``_PER_MINUTE``;
-  a class may set its own). A frame over them gets an ``error`` frame
-  ``{"code": "rate_limited", "detail", "retry_after"}`` and is not handled;
-  the socket stays open.
-- **Order**: frames are handled one after another, in the order they came. A
-  handler that runs long (an answer streamed for seconds) calls
-  ``let_next_frame_in`` once it has started, so pings are still answered.
+  else its address) over all its sockets and server processes, per second and
+  per minute (``SOCKET_FRAMES_PER_SECOND``, ``_PER_MINUTE``, or the class's
+  own). A frame over them gets an ``error`` frame ``{"code": "rate_limited",
+  "detail", "retry_after"}`` and is not handled; the socket stays open.
+- **Order**: frames are handled one at a time, in the order they came; a long
+  handler calls ``let_next_frame_in`` so that pings are still answered.
 - **Membership**: however the connection ends, it leaves every group; a send
   to a client already gone is dropped, not raised.
 - **Slow readers**: a client whose sends have not moved for
-  ``SOCKET_SEND_TIMEOUT`` seconds stopped reading: it is closed (1008), leaves
-  its groups and is logged in one WARNING, so it holds up nobody else.
+  ``SOCKET_SEND_TIMEOUT`` seconds is closed (1008), leaves its groups and is
+  logged in one WARNING (``core.sends``), so it holds up nobody else.
 - **Redis outages**: a socket with a channel layer is closed with 1013 and a
   reason the page shows when the layer fails or Redis stops answering
-  (``core.outage``); a socket with ``channel_layer_alias = NO_CHANNEL_LAYER``
-  needs no Redis and stays up.
-- **Per-user pushes**: a signed-in user's sockets join ``user_group_name(pk)``,
-  so one ``group_send`` reaches all of them.
+  (``core.outage``); one with ``channel_layer_alias = NO_CHANNEL_LAYER`` stays.
+- **Per-user pushes**: a signed-in user's sockets join ``user_group_name(pk)``:
+  one ``group_send`` reaches all of them.
 - **Cheap deliveries**: layer events skip Channels' per-message database check,
-  settings are read once, and the slow-reader guard stamps times instead of
-  arming a timer for every frame.
+  settings are read once, and no timer is armed per frame.
 """
 
 import asyncio
@@ -141,13 +137,9 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
             await close_try_again_later(self.raw_send, accept=not self.answered)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Hand channel-layer events straight to their handler.
-
-        Channels runs Django's ``close_old_connections`` in a thread before
-        every message; event handlers here only forward to the client, and the
-        hop was half a server's CPU per delivered broadcast. Client messages
-        keep it, and ``database_sync_to_async`` closes old connections anyway.
-        """
+        """Hand channel-layer events straight to their handler, without Channels'
+        ``close_old_connections`` in a thread (half a server's CPU per delivered
+        broadcast): they only forward to the client. Client messages keep it."""
         if message["type"].startswith("websocket."):
             await super().dispatch(message)
             return

@@ -1,12 +1,10 @@
-"""Liveness and readiness probes, answered in front of Django.
+"""Liveness and readiness probes, answered in front of Django's host check and
+HTTPS redirect: a probe from inside a container has neither a host nor TLS.
 
-``GET /healthz/`` (liveness) is ``200 ok`` while the process takes requests:
-it touches neither the database nor Redis, so an outage does not get the
-server restarted. ``GET /readyz/`` (readiness) runs django-health-check's
-Redis check when ``REDIS_URL`` is set: ``200`` when Redis answers, else
-``503``, so a load balancer sends new clients elsewhere. Both are answered
-before Django's host check and HTTPS redirect: a probe from inside a
-container has neither an allowed host nor TLS.
+``GET /healthz/`` is ``200 ok`` while the process takes requests, whatever
+Redis does, so an outage does not get the server restarted. ``GET /readyz/``
+runs django-health-check's Redis check when ``REDIS_URL`` is set: ``503``
+while Redis does not answer, so a load balancer sends new clients elsewhere.
 """
 
 import io
@@ -18,9 +16,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
 from health_check.views import HealthCheckView
 
-Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
 
 HEALTH_PATH = "/healthz/"
 READY_PATH = "/readyz/"
@@ -73,13 +69,11 @@ class Readiness(HealthCheckView):  # type: ignore[misc]  # untyped
 class HealthCheck:
     """Answer the probes and hand every other request on."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
         self.readiness: Any = Readiness.as_view()
 
-    async def __call__(
-        self, scope: dict[str, Any], receive: Receive, send: Send
-    ) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] not in (HEALTH_PATH, READY_PATH):
             await self.app(scope, receive, send)
             return

@@ -1,11 +1,7 @@
-"""Rate limits per client, counted by the ``limits`` library.
-
-A client is its signed-in user, else its address (``client_key``), so every
-socket it opens adds to the same counts. They are kept in Redis when
-``REDIS_URL`` is set, so every server process sees them, else in this
-process's memory. Windows are fixed: a limit per minute counts from a client's
-first event for a minute, then starts afresh.
-"""
+"""Rate limits per client (its signed-in user, else its address: ``client_key``)
+over all its sockets, counted by the ``limits`` library: in Redis when
+``REDIS_URL`` is set, so every server process sees them, else in memory. Windows
+are fixed: a minute's count starts at a client's first event, then afresh."""
 
 import asyncio
 import ipaddress
@@ -30,10 +26,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Refusal:
-    limit: str
-    """The limit exceeded, in words: "10 per second"."""
-    retry_after: int
-    """Whole seconds until its window ends."""
+    limit: str  # the limit exceeded, in words: "10 per second"
+    retry_after: int  # whole seconds until its window ends
 
 
 _limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[str, FixedWindowRateLimiter]]" = weakref.WeakKeyDictionary()

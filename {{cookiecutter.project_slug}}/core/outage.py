@@ -1,12 +1,14 @@
 """A Redis outage: noticed, logged once, and waited out.
 
-While Redis is down, channels-redis' pubsub layer logs an ERROR with a
-traceback about once a second, and every socket that needs Redis fails on it.
-All of that is reported here instead: the first report logs one WARNING and
-starts pinging Redis every ``PROBE_INTERVAL`` seconds, the rest go to DEBUG,
-and the first answer logs one INFO. ``settings.LOGGING`` turns channels-redis'
-tracebacks into reports with ``QuietRedisOutage``, so this module imports no
-app, and Redis' client only once it is needed.
+While Redis is down, channels-redis' pubsub layer logs a traceback about once
+a second and every socket that needs Redis fails on it. All of that is
+reported here instead: the first report logs one WARNING, the rest go to
+DEBUG, and once Redis answers a PING again one INFO says so. While sockets
+that need Redis are open it is pinged every ``WATCH_INTERVAL`` seconds (the
+pubsub layer reconnects by itself, so a silent Redis would otherwise leave
+them open, hearing nothing), and every ``PROBE_INTERVAL`` during an outage.
+``settings.LOGGING`` loads ``QuietRedisOutage`` from here: this module imports
+no app, and Redis' client only once it is needed.
 """
 
 import asyncio
@@ -27,12 +29,10 @@ NO_CHANNEL_LAYER = "none"
 # "Try Again Later": not one of the app's 4000-4999 refusals, so pages retry.
 CLOSE_TRY_AGAIN_LATER = 1013
 LAYER_UNAVAILABLE = "The message service (Redis) is unavailable. Reconnecting shortly."
-
 PROBE_INTERVAL = 1.0
-# While sockets that need Redis are open, it is pinged this often: the pubsub
-# layer never fails a receive (it reconnects by itself), so a silent Redis
-# would otherwise leave them open, hearing nothing.
 WATCH_INTERVAL = 2.0
+
+OnSilence = Callable[[], Coroutine[Any, Any, None]]
 
 
 def is_redis_failure(error: BaseException) -> bool:
@@ -44,14 +44,13 @@ def is_redis_failure(error: BaseException) -> bool:
 
 
 class RedisOutage:
-    """One event loop's (so one server process's) view of Redis being down."""
+    """One event loop's (so one server process's) view of Redis."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.began: float | None = None
-        self.probe: asyncio.Task[None] | None = None
-        self.watched: dict[Any, Callable[[], Coroutine[Any, Any, None]]] = {}
-        self.watch: asyncio.Task[None] | None = None
+        self.watched: dict[Any, OnSilence] = {}
+        self.pinging: asyncio.Task[None] | None = None
 
     def report(self, failure: str) -> None:
         if self.began is not None:
@@ -63,42 +62,35 @@ class RedisOutage:
             "answers again; further failures are logged at DEBUG only.",
             failure,
         )
-        self.probe = asyncio.get_running_loop().create_task(self.await_answer())
+        self.ping()
 
-    async def await_answer(self) -> None:
-        from core.health import redis_answers  # not at import: LOGGING loads this
-
-        while not await redis_answers(self.url):
-            await asyncio.sleep(PROBE_INTERVAL)
-        began, self.began = self.began, None
-        logger.info(
-            "Redis answers again, after %.0f s.", time.monotonic() - (began or 0)
-        )
-
-    def keep_watch(
-        self, owner: Any, on_silence: Callable[[], Coroutine[Any, Any, None]]
-    ) -> None:
+    def keep_watch(self, owner: Any, on_silence: OnSilence) -> None:
         """Call ``on_silence`` once if Redis stops answering before ``forget(owner)``."""
         self.watched[owner] = on_silence
-        if self.watch is None or self.watch.done():
-            self.watch = asyncio.get_running_loop().create_task(
-                self.ping_while_watched()
-            )
+        self.ping()
 
     def forget(self, owner: Any) -> None:
         self.watched.pop(owner, None)
 
-    async def ping_while_watched(self) -> None:
-        from core.health import redis_answers
+    def ping(self) -> None:
+        if self.pinging is None or self.pinging.done():
+            self.pinging = asyncio.get_running_loop().create_task(self.keep_pinging())
 
-        while self.watched:
-            await asyncio.sleep(WATCH_INTERVAL)
-            if not self.watched or await redis_answers(self.url):
-                continue
-            silenced, self.watched = list(self.watched.values()), {}
-            self.report("no answer to a PING")
-            for on_silence in silenced:
-                await on_silence()
+    async def keep_pinging(self) -> None:
+        from core.health import redis_answers  # not at import: LOGGING loads this
+
+        while self.watched or self.began is not None:
+            pause = WATCH_INTERVAL if self.began is None else PROBE_INTERVAL
+            await asyncio.sleep(pause)
+            if await redis_answers(self.url):
+                if self.began is not None:
+                    took, self.began = time.monotonic() - self.began, None
+                    logger.info("Redis answers again, after %.0f s.", took)
+            elif self.watched:
+                silenced, self.watched = list(self.watched.values()), {}
+                self.report("no answer to a PING")
+                for on_silence in silenced:
+                    await on_silence()
 
 
 _outages: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisOutage]" = (
@@ -107,7 +99,7 @@ _outages: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisOutage]" = 
 
 
 def redis_outage() -> RedisOutage | None:
-    """This event loop's outage tracker; None without REDIS_URL or outside a loop."""
+    """This event loop's tracker; None without REDIS_URL or outside a loop."""
     if not settings.REDIS_URL:
         return None
     try:

@@ -1,10 +1,6 @@
 """Sends to one client: dropped once it has gone, and the client dropped once it
-stops reading.
-
-A send that waits means the client's buffers are full. Rather than a timer for
-every frame, each send stamps the time and one check per ``timeout`` seconds
-looks whether sends have moved since.
-"""
+stops reading (its sends wait: its buffers are full). Each send stamps the time
+and one check per ``timeout`` looks whether sends moved, not a timer per frame."""
 
 import asyncio
 import logging

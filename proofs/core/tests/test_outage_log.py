@@ -42,8 +42,8 @@ def test_an_outage_costs_one_warning_and_one_info(
         for _ in range(5):
             log_receive_failure(RedisConnectionError("Error 111 connecting."))
         tracker = redis_outage()
-        assert tracker is not None and tracker.probe is not None
-        await asyncio.wait_for(tracker.probe, timeout=10)
+        assert tracker is not None and tracker.pinging is not None
+        await asyncio.wait_for(tracker.pinging, timeout=10)
 
     with (
         caplog.at_level(logging.DEBUG),

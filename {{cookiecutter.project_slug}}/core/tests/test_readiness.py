@@ -19,7 +19,7 @@ async def probe(path: str) -> tuple[int, bytes]:
         sent.append(message)
 
     scope = {"type": "http", "path": path, "method": "GET", "headers": []}
-    await HealthCheck(django)(scope, None, send)  # type: ignore[arg-type]
+    await HealthCheck(django)(scope, None, send)
     return sent[0]["status"], sent[1]["body"]
 
 
