@@ -7,6 +7,7 @@ runs django-health-check's Redis check when ``REDIS_URL`` is set: ``503``
 while Redis does not answer, so a load balancer sends new clients elsewhere.
 """
 
+import functools
 import io
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -14,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
-from health_check.views import HealthCheckView
 
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
@@ -26,7 +26,8 @@ PING_TIMEOUT = 0.5
 
 def redis_check(url: str) -> Any:
     """django-health-check's Redis check: a PING, first try, within PING_TIMEOUT."""
-    # Here, not at the top: a project without REDIS_URL never loads Redis' client.
+    # Here, not at the top: django-health-check loads Redis' client, which a
+    # project without REDIS_URL never needs.
     from health_check.contrib.redis import Redis as RedisCheck
     from redis.asyncio import Redis
     from redis.backoff import NoBackoff
@@ -52,18 +53,24 @@ async def redis_answers(url: str) -> bool:
     return True
 
 
-class Readiness(HealthCheckView):  # type: ignore[misc]  # untyped
-    def get_checks(self) -> Any:
-        if settings.REDIS_URL:
+@functools.cache
+def readiness() -> Any:
+    """django-health-check's view, running the Redis check."""
+    from health_check.views import HealthCheckView
+
+    class Readiness(HealthCheckView):  # type: ignore[misc]  # untyped
+        def get_checks(self) -> Any:
             yield redis_check(settings.REDIS_URL)
 
-    def render_to_response_text(self, status: int) -> HttpResponse:
-        # 503, not 500: this server works, a service it needs does not.
-        response: HttpResponse = super().render_to_response_text(status)
-        response.status_code = 200 if status == 200 else 503
-        if status == 200:
-            response.content = b"ok\n"
-        return response
+        def render_to_response_text(self, status: int) -> HttpResponse:
+            # 503, not 500: this server works, a service it needs does not.
+            response: HttpResponse = super().render_to_response_text(status)
+            response.status_code = 200 if status == 200 else 503
+            if status == 200:
+                response.content = b"ok\n"
+            return response
+
+    return Readiness.as_view()
 
 
 class HealthCheck:
@@ -71,19 +78,18 @@ class HealthCheck:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.readiness: Any = Readiness.as_view()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] not in (HEALTH_PATH, READY_PATH):
             await self.app(scope, receive, send)
             return
-        if scope["path"] == HEALTH_PATH:
+        if scope["path"] == HEALTH_PATH or not settings.REDIS_URL:
             response = HttpResponse(b"ok\n", content_type="text/plain; charset=utf-8")
         else:
             asgi_request: Any = ASGIRequest  # its stubs miss the ASGI signature
             request = asgi_request({**scope, "method": "GET"}, io.BytesIO())
             request.META["HTTP_ACCEPT"] = "text/plain"
-            response = await self.readiness(request)
+            response = await readiness()(request)
         response["Cache-Control"] = "no-store"
         headers = [
             (k.encode("latin1"), v.encode("latin1")) for k, v in response.items()
