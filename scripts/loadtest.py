@@ -283,6 +283,13 @@ class Command:
             help="longest wait for the last deliveries after sending (default: 5)",
         )
         parser.add_argument(
+            "--pause",
+            type=bounded(float, 0.0, 60.0, "a number of seconds"),
+            default=0.0,
+            help="seconds to wait once the sockets are open, before sending "
+            "(lets the servers finish their handshakes' work; default: 0)",
+        )
+        parser.add_argument(
             "--room",
             type=room_name,
             help="the room to use (default: a new random one)",
@@ -319,6 +326,8 @@ class Command:
         tasks = [asyncio.create_task(room.listen(ws)) for ws in room.listeners]
         tasks += [asyncio.create_task(room.watch_sender(ws)) for ws in room.senders]
         try:
+            await asyncio.sleep(self.options["pause"])
+            self.say(f"Sending to {len(room.listeners)} listeners")
             if self.options["find_max"]:
                 await self.find_max(room)
             else:

@@ -236,5 +236,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
             await super().send_json(content, close)
             return
         await self.send(text_data=await self.encode_json(content), close=close)
-        if self.yield_after_send:
+        # chanx yields after each send; a layer event's send (in the consumer's
+        # own task) is the last thing it does anyway.
+        if self.yield_after_send and asyncio.current_task() is not self.sends.main_task:
             await asyncio.sleep(0)

@@ -48,6 +48,16 @@ class AssistantStreamsTestCase(SocketTestCase):
         self.ws_path = "/ws/assistants/"
 
     @patch("assistants.conversation_consumer.OpenAIService")
+    async def test_each_token_is_a_frame_and_the_last_holds_the_answer(
+        self, mock_openai_service: Mock
+    ) -> None:
+        service = mock_openai_service.return_value
+        service.generate_stream.return_value = iter(["Hello", " ", "world"])
+        await self.auth_communicator.connect()
+
+        assert await ask(self.auth_communicator, "Test") == streamed("Hello", " ", "world")
+
+    @patch("assistants.conversation_consumer.OpenAIService")
     async def test_each_connection_has_its_own_conversation(
         self, mock_openai_service: Mock
     ) -> None:

@@ -100,6 +100,13 @@ class TaskResultTestCase(JobTestCase):
 
         assert "Processed: SHOUT THIS" in result.payload
 
+    async def test_the_acknowledgment_names_the_job_and_its_content(self) -> None:
+        await self.auth_communicator.connect()
+
+        queued, _ = await self.run_job("translate", "hello")
+
+        assert queued.payload.startswith("Job queued: translate for 'hello' (ID: ")
+
     async def test_an_unknown_task_type_runs_default_and_says_so(self) -> None:
         await self.auth_communicator.connect()
 
