@@ -1,8 +1,8 @@
 """Measure a chat room's fan-out against running servers.
 
-python manage.py loadtest --url ws://127.0.0.1:8000 --url ws://127.0.0.1:8001 \\
-    --listeners 500 --rate 10 --seconds 10
-python manage.py loadtest --listeners 100 --rate 50 --find-max
+BAKE/.venv/bin/python scripts/loadtest.py --url ws://127.0.0.1:8000 \\
+    --url ws://127.0.0.1:8001 --listeners 500 --rate 10 --seconds 10
+BAKE/.venv/bin/python scripts/loadtest.py --listeners 100 --rate 50 --find-max
 
 Listeners join one room, spread over the servers in turn; senders post to it at
 a steady rate (chat never echoes a message to its sender). It prints what each
@@ -11,14 +11,17 @@ receipt. ``--find-max`` raises the rate until something is lost and reports the
 highest rate that lost nothing. Latency includes this client's own work: run it
 on another machine than the servers for figures that are theirs alone.
 
-It lives in the chat app because a chat room is the broadcast socket anyone may
-join; a project without chat has no such socket, and no benchmark.
+A plain script of the template, run with a bake's Python (it needs only the
+``websockets`` client every bake's dev tools bring): a chat room is the
+broadcast socket anyone may join, so it measures bakes with the chat app.
 """
 
 import asyncio
 import json
 import math
+import re
 import secrets
+import sys
 import time
 from argparse import ArgumentParser, ArgumentTypeError
 from collections import Counter
@@ -27,12 +30,16 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from django.core.management.base import BaseCommand, CommandError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from chat.consumers.chat_consumer import ROOM_NAME
-from chat.messages import ChatMessagePayload
+# The chat app's room names (chat.consumers.chat_consumer.ROOM_NAME).
+ROOM_NAME = re.compile(r"[A-Za-z0-9_.-]{1,80}")
+
+
+class CommandError(Exception):
+    """A run that failed, or could not start: its message is printed."""
+
 
 # Bounds that keep one run from outlasting anyone's patience.
 MAX_LISTENERS = 20_000
@@ -215,11 +222,18 @@ class Room:
             self.closed.append(f"sender: {closed.rcvd or 'no close frame'}")
 
 
-class Command(BaseCommand):
+class Command:
     help = (
         "Fan-out benchmark: listeners in one chat room over one or more servers, "
         "senders at a steady rate; prints delivered/expected and latency."
     )
+
+    def __init__(self, stdout: Any = sys.stdout) -> None:
+        self.stdout = stdout
+
+    def say(self, line: str) -> None:
+        self.stdout.write(line + "\n")
+        self.stdout.flush()
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -269,6 +283,13 @@ class Command(BaseCommand):
             help="longest wait for the last deliveries after sending (default: 5)",
         )
         parser.add_argument(
+            "--pause",
+            type=bounded(float, 0.0, 60.0, "a number of seconds"),
+            default=0.0,
+            help="seconds to wait once the sockets are open, before sending "
+            "(lets the servers finish their handshakes' work; default: 0)",
+        )
+        parser.add_argument(
             "--room",
             type=room_name,
             help="the room to use (default: a new random one)",
@@ -292,7 +313,7 @@ class Command(BaseCommand):
             f"that passed (at most {MAX_FIND_STEPS} runs)",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, **options: Any) -> None:
         self.options = options
         self.urls: list[str] = options["url"] or ["ws://127.0.0.1:8000"]
         self.room_name: str = options["room"] or f"loadtest-{secrets.token_hex(4)}"
@@ -305,6 +326,8 @@ class Command(BaseCommand):
         tasks = [asyncio.create_task(room.listen(ws)) for ws in room.listeners]
         tasks += [asyncio.create_task(room.watch_sender(ws)) for ws in room.senders]
         try:
+            await asyncio.sleep(self.options["pause"])
+            self.say(f"Sending to {len(room.listeners)} listeners")
             if self.options["find_max"]:
                 await self.find_max(room)
             else:
@@ -324,7 +347,7 @@ class Command(BaseCommand):
         listeners: int = self.options["listeners"]
         senders: int = self.options["senders"]
         path = f"/ws/chat/{self.room_name}/"
-        self.stdout.write(
+        self.say(
             f"Opening {listeners} listeners and {senders} sender(s) in room "
             f"{self.room_name!r} on {', '.join(self.urls)}"
         )
@@ -353,7 +376,7 @@ class Command(BaseCommand):
                 f"{len(failures)} of {len(opened)} sockets did not open; the first "
                 f"said: {failures[0]!r}"
             )
-        self.stdout.write(
+        self.say(
             f"Opened {len(sockets)} sockets in {time.perf_counter() - started:.1f} s"
         )
         # Senders take the last indices, so they too spread over the servers.
@@ -375,10 +398,10 @@ class Command(BaseCommand):
                 text = f"{number}:{sequence} "
                 frame = {
                     "action": "new_chat_message",
-                    "payload": ChatMessagePayload(
-                        message=(text + padding)[: self.options["size"]],
-                        name=SENDER_NAME,
-                    ).model_dump(),
+                    "payload": {
+                        "message": (text + padding)[: self.options["size"]],
+                        "name": SENDER_NAME,
+                    },
                 }
                 trial.sent_at[sequence] = time.perf_counter()
                 await room.senders[sequence % len(room.senders)].send(json.dumps(frame))
@@ -388,7 +411,7 @@ class Command(BaseCommand):
         finally:
             progress.cancel()
         room.trial = None
-        self.stdout.write(trial.summary())
+        self.say(trial.summary())
         await room.settle()
         if room.closed:
             raise CommandError(
@@ -401,7 +424,7 @@ class Command(BaseCommand):
         """One line a second, so that a long run shows it is alive."""
         while True:
             await asyncio.sleep(1)
-            self.stdout.write(
+            self.say(
                 f"  {time.perf_counter() - started:5.1f} s: sent "
                 f"{len(trial.sent_at):,} of {trial.messages:,}, delivered "
                 f"{len(trial.latencies):,} of {trial.expected:,}"
@@ -430,12 +453,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Even {self.options['rate']:g} msg/s failed: try a lower --rate."
             )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Highest rate that passed: {best.rate:g} msg/s, "
-                f"{best.rate * best.listeners:,.0f} deliveries/s offered "
-                f"({best.summary()})"
-            )
+        self.say(
+            f"Highest rate that passed: {best.rate:g} msg/s, "
+            f"{best.rate * best.listeners:,.0f} deliveries/s offered "
+            f"({best.summary()})"
         )
 
 
@@ -448,3 +469,20 @@ def run(main: Coroutine[Any, Any, None]) -> None:
         return
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(main)
+
+
+def main(arguments: list[str] | None = None, stdout: Any = sys.stdout) -> int:
+    command = Command(stdout)
+    parser = ArgumentParser(description=command.help)
+    command.add_arguments(parser)
+    options = vars(parser.parse_args(arguments))
+    try:
+        command.handle(**options)
+    except CommandError as error:
+        stdout.write(f"{error}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -49,7 +49,13 @@ def main() -> int:
     python = os.environ.get("BAKE_PYTHON") or str(bake / ".venv" / "bin" / "python")
     with tempfile.TemporaryDirectory(prefix="proofs-") as folder:
         copy = overlay(bake, Path(folder) / bake.name)
-        environment = {**os.environ, "PYTHONPATH": str(copy)}
+        # The load test's proof runs the template's scripts/loadtest.py.
+        scripts = str(Path(__file__).resolve().parent)
+        environment = {
+            **os.environ,
+            "PYTHONPATH": str(copy),
+            "TEMPLATE_SCRIPTS": scripts,
+        }
         command = pytest_command(python, *sys.argv[2:])
         return subprocess.call(command, cwd=copy, env=environment)
 

@@ -1,10 +1,9 @@
 """Who is on a socket: the Django user signed in through the site's pages.
 
 ``config.asgi`` runs every websocket through Channels' ``AuthMiddlewareStack``,
-which reads the session cookie and puts the user in ``scope["user"]``. A
-consumer with ``authenticator_class = SessionAuthenticator`` (or a subclass
-with other ``permission_classes``) checks that user with chanx's authenticator
-and Django REST framework's permissions, as an HTTP view would be checked.
+which puts the session's user in ``scope["user"]``. A consumer with
+``authenticator_class = SessionAuthenticator`` (or a two-line subclass with
+other DRF ``permission_classes``) is checked as an HTTP view would be.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,24 +24,20 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
 if TYPE_CHECKING:
-    # What DRF's views accept as a permission class (the stubs' own alias).
     from rest_framework.permissions import _PermissionClass
 
 
 class SignInAuthentication(SessionAuthentication):
-    """DRF's session authentication, answering "sign in" (401) to visitors.
-
-    DRF answers 403 when no session says who is there, because HTTP wants a
-    ``WWW-Authenticate`` header with a 401. A socket has no such header, and a
-    401 tells the page that signing in will help.
-    """
+    """DRF's session authentication, answering 401 ("sign in"), not 403, to
+    visitors: a socket has no ``WWW-Authenticate`` header to send."""
 
     def authenticate_header(self, request: Request) -> str:
         return "Session"
 
 
 class JSONWhateverTheClientAccepts(BaseContentNegotiation):
-    """The first renderer, whatever the handshake's ``Accept`` header says."""
+    """JSON, whatever the handshake's ``Accept`` asks: DRF would pick its
+    browsable API (not installed here) for text/html, a 406 for the rest."""
 
     def select_parser(
         self, request: Request, parsers: Iterable[BaseParser]
@@ -60,13 +55,6 @@ class JSONWhateverTheClientAccepts(BaseContentNegotiation):
 
 
 class AuthenticationView(ChanxAuthView):
-    """The view chanx checks a handshake with, answering in JSON only.
-
-    DRF would otherwise pick its answer by the ``Accept`` header: its browsable
-    API (whose templates this project does not install) for ``text/html``, a
-    406 for anything else it cannot render.
-    """
-
     renderer_classes = (JSONRenderer,)
     content_negotiation_class = JSONWhateverTheClientAccepts
 
@@ -75,15 +63,14 @@ class SessionAuthenticator(DjangoAuthenticator):
     """Let everyone in, knowing who is signed in; subclasses narrow the permissions.
 
     A refused client gets chanx's ``authentication`` frame, then a close with
-    4000 + its status (4401: sign in first, 4403: not allowed). An accepted
+    4000 + its status (4401: sign in first, 4403: not allowed); an accepted
     one gets no frame: the open socket says enough.
     """
 
     authentication_classes = (SignInAuthentication,)
     permission_classes: "Sequence[_PermissionClass]" = (AllowAny,)
     auth_view_class = AuthenticationView
-    # Its methods are chanx's own, which only answer "ok": none to override.
-    override_http_methods = False
+    override_http_methods = False  # chanx's own only answer "ok"
     credentials = (
         Credential(
             name=settings.SESSION_COOKIE_NAME,

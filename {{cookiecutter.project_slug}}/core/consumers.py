@@ -1,91 +1,71 @@
 """The base of every socket here: what one client may do, and what it may not cost.
 
-``GuardedConsumer`` is chanx's ``AsyncJsonWebsocketConsumer`` with four
-promises kept for each connection:
+``RealtimeConsumer`` is chanx's ``AsyncJsonWebsocketConsumer`` keeping these
+promises on every connection:
 
-- **Limits**: inbound frames are counted per connection, a burst per second
-  and a rate per minute (``SOCKET_FRAMES_PER_SECOND``,
-  ``SOCKET_FRAMES_PER_MINUTE``; a consumer class may set its own). A frame
-  over them is answered with an ``error`` frame ``{"code": "rate_limited",
-  "detail", "retry_after"}`` and not handled; the socket stays open.
-- **Order**: chanx runs every frame in a task of its own; here they take
-  turns, so frames are handled one after another in the order they arrived.
-  A handler that runs long (an answer streamed for seconds) calls
-  ``let_next_frame_in`` once it has started, so pings are still answered.
-- **Membership**: a send to a client that has already gone is dropped instead
-  of raised, so the disconnect that follows is handled and leaves every
-  group; whatever else ends the connection leaves them too.
-- **Slow readers**: a send that has not gone out within
-  ``SOCKET_SEND_TIMEOUT`` seconds means the client stopped reading (its
-  buffers are full). It is dropped with one WARNING: closed, out of its
-  groups, sent nothing more, so it holds up nobody else.
+- **Limits**: frames count per client (``core.limits``: its signed-in user,
+  else its address) over all its sockets and server processes, per second and
+  per minute (``SOCKET_FRAMES_PER_SECOND``, ``_PER_MINUTE``, or the class's
+  own). A frame over them gets an ``error`` frame ``{"code": "rate_limited",
+  "detail", "retry_after"}`` and is not handled; the socket stays open.
+- **Order**: frames are handled one at a time, in the order they came; a long
+  handler calls ``let_next_frame_in`` so that pings are still answered.
+- **Membership**: however the connection ends, it leaves every group; a send
+  to a client already gone is dropped, not raised.
+- **Slow readers**: a client whose sends have not moved for
+  ``SOCKET_SEND_TIMEOUT`` seconds is closed (1008), leaves its groups and is
+  logged in one WARNING (``core.sends``), so it holds up nobody else.
+- **Redis outages**: a socket with a channel layer is closed with 1013 and a
+  reason the page shows when the layer fails or Redis stops answering
+  (``core.outage``); one with ``channel_layer_alias = NO_CHANNEL_LAYER`` stays.
+- **Per-user pushes**: a signed-in user's sockets join ``user_group_name(pk)``:
+  one ``group_send`` reaches all of them.
+- **Cheap deliveries**: layer events skip Channels' per-message database check,
+  settings are read once, and no timer is armed per frame.
 """
 
 import asyncio
 import contextvars
 import logging
-import time
-import uuid
 from typing import Any
 
-from asgiref.typing import (
-    ASGIReceiveCallable,
-    ASGIReceiveEvent,
-    ASGISendCallable,
-    ASGISendEvent,
-    WebSocketDisconnectEvent,
-)
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.core.config import config
+from chanx.core.envelope import current_ref
 from chanx.core.websocket import ReceiveEvent
 from chanx.messages.outgoing import CompleteMessage, ErrorMessage
 from django.conf import settings
-from django.core.cache.backends.locmem import LocMemCache
+from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 
-from core.limits import Limit, RateLimiter, Verdict
-from core.outage_log import LAYER_ERRORS, report_outage
+from core.authentication import signed_in_user
+from core.limits import Refusal, client_key, count, rate_limited
+from core.outage import (
+    close_try_again_later,
+    drop_pooled_connections,
+    is_redis_failure,
+    redis_outage,
+    report_outage,
+)
+from core.sends import GuardedSend
 
 logger = logging.getLogger(__name__)
 
-# Close code for a client dropped for not reading (1008: policy violation).
-CLOSE_NOT_READING = 1008
-
-# Each connection's frame counts, in this process only: a connection lives in
-# one process, and counting in Redis would cost a round trip per frame. Keys
-# are channel names; a window's count expires with it.
-FRAME_COUNTS = LocMemCache("socket-frames", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
-
-# The turn of the frame a task is handling (each handler task has its own).
-current_turn: contextvars.ContextVar["Turn | None"] = contextvars.ContextVar(
-    "current_turn", default=None
+# The turn of the frame a handler task is handling (each task has its own).
+current_turn: contextvars.ContextVar["asyncio.Future[None] | None"] = (
+    contextvars.ContextVar("current_turn", default=None)
 )
 
 
-def frame_clock() -> float:
-    """The clock frame limits count by; tests replace it."""
-    return time.monotonic()
+def user_group_name(user_pk: object) -> str:
+    """The group every socket of the signed-in user ``user_pk`` joins."""
+    return f"user.{user_pk}"
 
 
-class Turn:
-    """One frame's hold on its connection's handling order, given up once."""
-
-    def __init__(self, order: asyncio.Lock) -> None:
-        self.order = order
-        self.held = False
-
-    async def take(self) -> None:
-        await self.order.acquire()
-        self.held = True
-
-    def give_up(self) -> None:
-        if self.held:
-            self.held = False
-            self.order.release()
-
-
-class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
-    """chanx's consumer, held to per-connection limits, order and clean exits."""
+class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
+    """chanx's consumer, held to per-client limits, order and clean exits."""
 
     # None: the project-wide SOCKET_FRAMES_PER_SECOND / _PER_MINUTE.
     frames_per_second: int | None = None
@@ -93,49 +73,73 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # asyncio.Lock wakes its waiters first come, first served, and each
-        # frame's task asks for its turn before its first await: tasks start
-        # in the order chanx creates them, which is the order frames arrive.
-        self.frame_order = asyncio.Lock()
-        per_second, per_minute = self.frames_per_second, self.frames_per_minute
-        self.frame_limits = RateLimiter(
-            "socket-frames",
-            [
-                Limit(
-                    settings.SOCKET_FRAMES_PER_SECOND
-                    if per_second is None
-                    else per_second,
-                    per_seconds=1,
-                ),
-                Limit(
-                    settings.SOCKET_FRAMES_PER_MINUTE
-                    if per_minute is None
-                    else per_minute,
-                    per_seconds=60,
-                ),
-            ],
-            cache=FRAME_COUNTS,
-            clock=frame_clock,
-        )
-        # The frame counts' key: a socket without a channel layer has no
-        # channel name.
-        self.connection_id = uuid.uuid4().hex
-        self.over_limit_logged = False
-        self.client_gone = False
-        self.not_reading = asyncio.Event()
-        self.groups_left = False
+        # Read once: chanx 2.13.0 reads its settings on every send.
+        self.completion = bool(config.send_completion)
+        self.yield_after_send = bool(self.send_message_immediately)
+        self.plain_sends = not (self.should_camelize or self.log_websocket_message)
+        self.frame_turn: asyncio.Future[None] | None = None
+        self.answered = self.close_sent = self.groups_left = False
+        self.user_group: str | None = None
+
+    @property
+    def should_send_completion(self) -> bool:
+        return self.completion
+
+    @property
+    def client_gone(self) -> bool:
+        """Whether the client has left (or was dropped): nothing reaches it now."""
+        return self.sends.gone
+
+    @property
+    def client(self) -> str:
+        """Whom this socket's events count for (``core.limits.client_key``)."""
+        return client_key(self.scope)
+
+    async def __call__(
+        self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.raw_send = send
+        self.sends = GuardedSend(send, settings.SOCKET_SEND_TIMEOUT, scope)
+        layered = self.channel_layer_alias in settings.CHANNEL_LAYERS
+        outage = redis_outage() if layered else None
+        if outage is not None:
+            outage.keep_watch(self, self.close_for_outage)
+        try:
+            await super().__call__(scope, receive, self.sends)
+        except asyncio.CancelledError:
+            if not self.sends.dropped:
+                raise
+            self.sends.main_task.uncancel()  # type: ignore[union-attr]
+        except Exception as error:
+            if not is_redis_failure(error):
+                raise
+            report_outage(error)
+            await self.close_for_outage()
+            await drop_pooled_connections(self.channel_layer)
+        finally:
+            if outage is not None:
+                outage.forget(self)
+            if not self.groups_left:  # ended some other way than a disconnect
+                await self.leave_groups()
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        self.answered = True
+        await super().accept(subprotocol, headers)
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        self.answered = self.close_sent = True
+        await super().close(code, reason)
+
+    async def close_for_outage(self) -> None:
+        if not (self.close_sent or self.sends.gone):
+            self.close_sent = True
+            await close_try_again_later(self.raw_send, accept=not self.answered)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Hand channel-layer events straight to their handler.
-
-        Channels runs Django's ``close_old_connections`` in another thread
-        before every message, in case its handler uses the database. Event
-        handlers here only forward to the client, and that thread hop was half
-        of a server's CPU per delivered broadcast (README, "Load and
-        capacity"). The client's own messages (``websocket.*``) keep the check;
-        database calls through ``database_sync_to_async`` close old
-        connections around each call anyway.
-        """
+        """Hand channel-layer events straight to their handler, without Channels'
+        ``close_old_connections`` in a thread (half a server's CPU per delivered
+        broadcast): they only forward to the client. Client messages keep it."""
         if message["type"].startswith("websocket."):
             await super().dispatch(message)
             return
@@ -144,108 +148,18 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    async def __call__(
-        self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
-    ) -> None:
-        try:
-            await super().__call__(
-                scope, self.receive_unless_dropped(receive), self.bounded(send)
-            )
-        finally:
-            if not self.groups_left:
-                # The consumer ended some other way than a handled disconnect.
-                await self.leave_groups()
-
-    def bounded(self, send: ASGISendCallable) -> ASGISendCallable:
-        """``send``, given up after SOCKET_SEND_TIMEOUT and silent once the client left."""
-        timeout = settings.SOCKET_SEND_TIMEOUT
-
-        async def send_or_drop(message: ASGISendEvent) -> None:
-            if self.client_gone:
-                return
-            try:
-                # A timer, not wait_for's extra task: this runs for every frame.
-                async with asyncio.timeout(timeout):
-                    await send(message)
-            except TimeoutError:
-                await self.drop_reader(send, timeout)
-            except OSError:
-                # The server's word for a client already gone (uvicorn's
-                # ClientDisconnected is one): its disconnect comes next.
-                self.client_gone = True
-            except RuntimeError:
-                # uvicorn's word for a send after the connection has ended,
-                # before this consumer has handled its disconnect.
-                if message["type"] not in ("websocket.send", "websocket.close"):
-                    raise
-                self.client_gone = True
-
-        return send_or_drop
-
-    def receive_unless_dropped(
-        self, receive: ASGIReceiveCallable
-    ) -> ASGIReceiveCallable:
-        """``receive``, or a disconnect once the client has been dropped."""
-        dropped: WebSocketDisconnectEvent = {
-            "type": "websocket.disconnect",
-            "code": CLOSE_NOT_READING,
-            "reason": "Not reading",
-        }
-
-        async def next_message() -> ASGIReceiveEvent:
-            if self.not_reading.is_set():
-                return dropped
-            incoming = asyncio.ensure_future(receive())
-            stop = asyncio.ensure_future(self.not_reading.wait())
-            try:
-                await asyncio.wait(
-                    {incoming, stop}, return_when=asyncio.FIRST_COMPLETED
-                )
-            finally:
-                # Also when the consumer stops this wait: nothing left behind.
-                stop.cancel()
-                if not incoming.done():
-                    incoming.cancel()
-            if not incoming.done():
-                return dropped
-            message = incoming.result()
-            if message["type"] == "websocket.disconnect":
-                # Nothing sent from now on could reach the client.
-                self.client_gone = True
-            return message
-
-        return next_message
-
-    async def drop_reader(self, send: ASGISendCallable, timeout: float) -> None:
-        """Stop sending to a client that stopped reading, and let it go."""
-        if self.client_gone:
-            return
-        self.client_gone = True
-        logger.warning(
-            "Dropped a client of %s that read nothing for %s s (channel %s)",
-            self.scope.get("path", "?"),
-            timeout,
-            getattr(self, "channel_name", "?"),
-        )
-        # Asked in the background: the close waits behind the unread frames
-        # as long as the server lets it, and nothing here needs its answer.
-        closing = asyncio.ensure_future(
-            asyncio.wait_for(
-                send(
-                    {
-                        "type": "websocket.close",
-                        "code": CLOSE_NOT_READING,
-                        "reason": "Not reading",
-                    }
-                ),
-                3 * timeout,
-            )
-        )
-        closing.add_done_callback(ignore_outcome)
-        # The consumer's own loop sees a disconnect and leaves its groups.
-        self.not_reading.set()
+    async def websocket_connect(self, message: Any) -> None:
+        await super().websocket_connect(message)
+        user = signed_in_user(self.scope)
+        if user is not None and self.channel_layer is not None and not self._closed:
+            # Not one of self.groups, which broadcast_message sends to.
+            self.user_group = user_group_name(user.pk)
+            await self.channel_layer.group_add(self.user_group, self.channel_name)
 
     async def websocket_disconnect(self, message: Any) -> None:
+        if self.user_group is not None:
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+            self.user_group = None
         try:
             await super().websocket_disconnect(message)
         except StopConsumer:
@@ -255,79 +169,74 @@ class GuardedConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
     async def leave_groups(self) -> None:
         self.groups_left = True
         channel_name = getattr(self, "channel_name", None)
-        if channel_name is None:
-            return  # ended before it had a channel, so before joining any group
-        for group in list(self.groups):
+        groups = [*self.groups, *filter(None, [self.user_group])]
+        for group in groups if channel_name else []:
             try:
                 await self.channel_layer.group_discard(group, channel_name)
-            except LAYER_ERRORS as error:
-                report_outage(error)
             except Exception as error:
-                logger.warning(
-                    "Could not leave group %s: %s: %s",
-                    group,
-                    type(error).__name__,
-                    error,
-                )
+                if is_redis_failure(error):
+                    report_outage(error)
+                else:
+                    logger.warning("Could not leave group %s: %r", group, error)
 
     async def receive(
-        self,
-        text_data: str | None = None,
-        bytes_data: bytes | None = None,
-        **kwargs: Any,
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kw: Any
     ) -> None:
-        verdict = self.frame_limits.check(self.connection_id)
-        if not verdict.allowed:
-            await self.refuse_frame(verdict)
-            return
-        await super().receive(text_data, bytes_data, **kwargs)
+        # Frames sent before a refusal at the handshake: nobody is left to answer.
+        if not self._closed and not await self.over_frame_limit():
+            await super().receive(text_data, bytes_data, **kw)
 
-    async def refuse_frame(self, verdict: Verdict) -> None:
-        """Tell the client its frame was over the limit (log it once per socket)."""
-        limit = verdict.refused_by
-        allowed = f" ({limit.count} per {limit.period})" if limit else ""
-        if not self.over_limit_logged:
-            self.over_limit_logged = True
-            logger.info(
-                "A client of %s sent frames over its limit%s; refusing them",
-                self.scope.get("path", "?"),
-                allowed,
-            )
-        await self.send_rate_limited(
-            f"Too many messages{allowed}.", verdict.retry_after
-        )
-        if self.should_send_completion:
-            await self.send_message(CompleteMessage())
+    async def over_frame_limit(self) -> bool:
+        limits = [
+            RateLimitItemPerSecond(
+                self.frames_per_second or settings.SOCKET_FRAMES_PER_SECOND
+            ),
+            RateLimitItemPerMinute(
+                self.frames_per_minute or settings.SOCKET_FRAMES_PER_MINUTE
+            ),
+        ]
+        refusal = await count("frames", self.client, limits, fail_open=True)
+        if refusal is not None:
+            await self.send_rate_limited("Too many messages", refusal)
+            if self.completion:
+                await self.send_message(CompleteMessage())
+        return refusal is not None
 
     async def send_rate_limited(
-        self, reason: str, retry_after: int | None = None
+        self, what: str, refusal: Refusal | None = None
     ) -> None:
-        """Refuse with code ``rate_limited``; ``retry_after`` when the wait is known."""
-        payload: dict[str, Any] = {"code": "rate_limited", "detail": reason}
-        if retry_after is not None:
-            seconds = f"{retry_after} second{'' if retry_after == 1 else 's'}"
-            payload["detail"] = f"{reason} Try again in {seconds}."
-            payload["retry_after"] = retry_after
+        """Refuse with code ``rate_limited``, naming the limit and when to retry."""
+        path = self.scope.get("path", "?")
+        payload = await rate_limited(what, refusal, self.client, path)
         await self.send_message(ErrorMessage(payload=payload))
 
     async def handle_json(self, content: dict[str, Any], **kwargs: Any) -> None:
-        turn = Turn(self.frame_order)
-        await turn.take()
-        token = current_turn.set(turn)
+        # chanx 2.13.0 handles each frame in a task of its own; each waits here
+        # for the one before it, so frames are handled in the order they came.
+        previous, mine = self.frame_turn, self.loop.create_future()
+        self.frame_turn = mine
+        if previous is not None:
+            await previous
+        token = current_turn.set(mine)
         try:
             await super().handle_json(content, **kwargs)
         finally:
+            self.let_next_frame_in()
             current_turn.reset(token)
-            turn.give_up()
 
     def let_next_frame_in(self) -> None:
         """Let the next frame be handled while this one's handler goes on."""
         turn = current_turn.get()
-        if turn is not None:
-            turn.give_up()
+        if turn is not None and not turn.done():
+            turn.set_result(None)
 
-
-def ignore_outcome(task: "asyncio.Future[None]") -> None:
-    """Collect a background close's outcome: the client is gone either way."""
-    if not task.cancelled():
-        task.exception()
+    async def send_json(self, content: dict[str, Any], close: bool = False) -> None:
+        """chanx's ``send_json``, without re-reading its settings (chanx 2.13.0 does)."""
+        if not self.plain_sends or current_ref.get() is not None:
+            await super().send_json(content, close)
+            return
+        await self.send(text_data=await self.encode_json(content), close=close)
+        # chanx yields after each send; a layer event's send (in the consumer's
+        # own task) is the last thing it does anyway.
+        if self.yield_after_send and asyncio.current_task() is not self.sends.main_task:
+            await asyncio.sleep(0)

@@ -1,80 +1,105 @@
-"""Liveness and readiness probes for container health checks, answered in front of Django."""
+"""Liveness and readiness probes, answered in front of Django's host check and
+HTTPS redirect: a probe from inside a container has neither a host nor TLS.
 
+``GET /healthz/`` is ``200 ok`` while the process takes requests, whatever
+Redis does, so an outage does not get the server restarted. ``GET /readyz/``
+runs django-health-check's Redis check when ``REDIS_URL`` is set: ``503``
+while Redis does not answer, so a load balancer sends new clients elsewhere.
+"""
+
+import functools
+import io
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse
 
-# The shapes Django's own ASGI handler takes.
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 HEALTH_PATH = "/healthz/"
 READY_PATH = "/readyz/"
-
 # A probe must answer before the prober gives up (often after 1 s).
 PING_TIMEOUT = 0.5
 
 
-async def redis_answers(url: str) -> bool:
-    """Whether Redis at ``url`` answers a PING within ``PING_TIMEOUT``, first try."""
-    # Here, not at the top: a project without REDIS_URL never loads Redis' client.
+def redis_check(url: str) -> Any:
+    """django-health-check's Redis check: a PING, first try, within PING_TIMEOUT."""
+    # Here, not at the top: django-health-check loads Redis' client, which a
+    # project without REDIS_URL never needs.
+    from health_check.contrib.redis import Redis as RedisCheck
     from redis.asyncio import Redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    client = Redis.from_url(
-        url,
-        socket_connect_timeout=PING_TIMEOUT,
-        socket_timeout=PING_TIMEOUT,
-        retry=Retry(NoBackoff(), 0),
-    )
+    def client() -> Redis:
+        return Redis.from_url(
+            url,
+            socket_connect_timeout=PING_TIMEOUT,
+            socket_timeout=PING_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
+
+    return RedisCheck(client_factory=client)
+
+
+async def redis_answers(url: str) -> bool:
+    """Whether Redis at ``url`` answers a PING within ``PING_TIMEOUT``, first try."""
     try:
-        return bool(await client.ping())
+        await redis_check(url).run()
     except Exception:
         return False
-    finally:
-        await client.aclose()
+    return True
+
+
+@functools.cache
+def readiness() -> Any:
+    """django-health-check's view, running the Redis check."""
+    from health_check.views import HealthCheckView
+
+    class Readiness(HealthCheckView):  # type: ignore[misc]  # untyped
+        def get_checks(self) -> Any:
+            yield redis_check(settings.REDIS_URL)
+
+        def render_to_response_text(self, status: int) -> HttpResponse:
+            # 503, not 500: this server works, a service it needs does not.
+            response: HttpResponse = super().render_to_response_text(status)
+            response.status_code = 200 if status == 200 else 503
+            if status == 200:
+                response.content = b"ok\n"
+            return response
+
+    return Readiness.as_view()
 
 
 class HealthCheck:
-    """Answer the probes and hand every other request on.
+    """Answer the probes and hand every other request on."""
 
-    ``GET /healthz/`` (liveness) is ``200 ok`` while the process takes
-    requests: it touches neither the database nor Redis, so an outage does not
-    get the server restarted. ``GET /readyz/`` (readiness) is ``200 ok`` when
-    Redis answers or REDIS_URL is unset, else ``503``: a load balancer can send
-    new clients elsewhere. Both sit in front of Django, so a probe from inside
-    the container needs neither a host from ``ALLOWED_HOSTS`` nor HTTPS.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] not in (HEALTH_PATH, READY_PATH):
             await self.app(scope, receive, send)
             return
-        ready = scope["path"] == HEALTH_PATH or await self.redis_is_ready()
+        if scope["path"] == HEALTH_PATH or not settings.REDIS_URL:
+            response = HttpResponse(b"ok\n", content_type="text/plain; charset=utf-8")
+        else:
+            asgi_request: Any = ASGIRequest  # its stubs miss the ASGI signature
+            request = asgi_request({**scope, "method": "GET"}, io.BytesIO())
+            request.META["HTTP_ACCEPT"] = "text/plain"
+            response = await readiness()(request)
+        response["Cache-Control"] = "no-store"
+        headers = [
+            (k.encode("latin1"), v.encode("latin1")) for k, v in response.items()
+        ]
         await send(
             {
                 "type": "http.response.start",
-                "status": 200 if ready else 503,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"cache-control", b"no-store"),
-                ],
+                "status": response.status_code,
+                "headers": headers,
             }
         )
-        body = b"ok\n" if ready else b"Redis does not answer\n"
-        await send(
-            {
-                "type": "http.response.body",
-                "body": b"" if scope["method"] == "HEAD" else body,
-            }
-        )
-
-    async def redis_is_ready(self) -> bool:
-        return not settings.REDIS_URL or await redis_answers(settings.REDIS_URL)
+        body = b"" if scope.get("method") == "HEAD" else response.content
+        await send({"type": "http.response.body", "body": body})

@@ -1,117 +1,106 @@
-"""Rate limits: at most so many events in each period, for each key.
+"""Rate limits per client (its signed-in user, else its address: ``client_key``)
+over all its sockets, counted by the ``limits`` library: in Redis when
+``REDIS_URL`` is set, so every server process sees them, else in memory. Windows
+are fixed: a minute's count starts at a client's first event, then afresh."""
 
-A ``RateLimiter`` counts in a Django cache. The default cache is Redis when
-``REDIS_URL`` is set, so every server process adds to the same counts; a
-limiter that counts for one connection only can be given a cache of its own
-process (``LocMemCache``) and never leaves it.
-
-Periods are fixed windows on the clock: a limit per minute starts counting
-afresh at each full minute, a limit per day at midnight UTC. At a window's edge
-a client may use up two windows in quick succession; in exchange, a check is
-one atomic increment per limit and needs no clean-up.
-"""
-
+import asyncio
 import ipaddress
+import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import sync_to_async
-from django.core.cache import BaseCache, caches
+from django.conf import settings
+from limits import RateLimitItem, RateLimitItemPerHour
+from limits.aio.strategies import FixedWindowRateLimiter
+from limits.storage import storage_from_string
 
 from core.authentication import signed_in_user
+from core.outage import is_redis_failure, report_outage
 
-PERIOD_NAMES = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most ``count`` events in each period of ``per_seconds``."""
-
-    count: int
-    per_seconds: int
-
-    def __post_init__(self) -> None:
-        if self.count < 0:
-            raise ValueError(f"a limit's count cannot be negative (got {self.count})")
-        if self.per_seconds < 1:
-            raise ValueError(
-                f"a limit's period is at least 1 second (got {self.per_seconds})"
-            )
-
-    @property
-    def period(self) -> str:
-        """The period in words: "minute", "day", "90 seconds"."""
-        return PERIOD_NAMES.get(self.per_seconds, f"{self.per_seconds} seconds")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """Whether one more event is allowed, and if not, for how long."""
-
-    allowed: bool
-    retry_after: int = 0
-    """Whole seconds until the refusing limit's window ends (0 when allowed)."""
-    refused_by: Limit | None = None
+class Refusal:
+    limit: str  # the limit exceeded, in words: "10 per second"
+    retry_after: int  # whole seconds until its window ends
 
 
-class RateLimiter:
-    """Counts events per key against a set of limits.
+_limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[str, FixedWindowRateLimiter]]" = weakref.WeakKeyDictionary()
 
-    Each ``check`` counts one event against every limit, shortest period first,
-    and stops at the first one exceeded: an event refused by a per-minute limit
-    does not use up the day's allowance.
+
+def limiter() -> FixedWindowRateLimiter:
+    """This event loop's limiter: a Redis client serves the loop it was made on."""
+    uri = f"async+{settings.REDIS_URL}" if settings.REDIS_URL else "async+memory://"
+    prefix = getattr(settings, "RATE_LIMITS_KEY_PREFIX", "limits")
+    loop = asyncio.get_running_loop()
+    made = _limiters.get(loop)
+    if made is None or made[0] != f"{prefix}@{uri}":
+        storage = storage_from_string(
+            uri,
+            implementation="redispy",
+            key_prefix=prefix,
+            # Give up soon rather than hold a socket waiting.
+            socket_connect_timeout=2,
+            socket_timeout=2,
+        )
+        made = _limiters[loop] = (f"{prefix}@{uri}", FixedWindowRateLimiter(storage))
+    return made[1]
+
+
+async def count(
+    name: str, client: str, limits: Sequence[RateLimitItem], fail_open: bool = False
+) -> Refusal | None:
+    """Count one ``name`` event of ``client``; the first limit it exceeds, if any.
+
+    Shortest period first, stopping at a refusal: an event refused by its
+    minute does not use up its day. If Redis cannot be reached, the event is
+    allowed when ``fail_open`` (the outage is reported), else this raises.
     """
-
-    def __init__(
-        self,
-        name: str,
-        limits: Sequence[Limit],
-        cache: BaseCache | None = None,
-        clock: Callable[[], float] | None = None,
-    ) -> None:
-        self.name = name
-        self.limits = sorted(limits, key=lambda limit: limit.per_seconds)
-        self.cache = cache if cache is not None else caches["default"]
-        # Looked up here, not at import, so a test can hold the clock still.
-        self.clock = clock if clock is not None else time.time
-
-    def check(self, key: str) -> Verdict:
-        """Count one event for ``key``; say whether it is within every limit."""
-        now = self.clock()
-        for limit in self.limits:
-            window = int(now // limit.per_seconds)
-            seconds_left = (window + 1) * limit.per_seconds - now
-            counted = self._increment(
-                f"limits:{self.name}:{key}:{limit.per_seconds}:{window}",
-                # A second more, so the count outlives any clock skew of the cache.
-                expires_in=math.ceil(seconds_left) + 1,
-            )
-            if counted > limit.count:
-                return Verdict(
-                    allowed=False,
-                    retry_after=max(math.ceil(seconds_left), 1),
-                    refused_by=limit,
-                )
-        return Verdict(allowed=True)
-
-    async def acheck(self, key: str) -> Verdict:
-        """``check`` in a thread: the cache may be a network round trip away."""
-        return await sync_to_async(self.check, thread_sensitive=False)(key)
-
-    def _increment(self, cache_key: str, expires_in: int) -> int:
-        # add() creates the count only if it is missing, and incr() is atomic,
-        # so processes counting at once never lose an event.
-        if self.cache.add(cache_key, 1, timeout=expires_in):
-            return 1
+    counter = limiter()
+    for item in sorted(limits, key=lambda item: item.get_expiry()):
         try:
-            return self.cache.incr(cache_key)
-        except ValueError:
-            # It expired between the two calls: this event opens a new window.
-            self.cache.add(cache_key, 1, timeout=expires_in)
-            return 1
+            allowed = await counter.hit(item, name, client)
+        except Exception as error:
+            if not (fail_open and is_redis_failure(error)):
+                raise
+            report_outage(error)
+            return None
+        if not allowed:
+            reset, _ = await counter.get_window_stats(item, name, client)
+            period = item.GRANULARITY.name
+            if item.multiples != 1:
+                period = f"{item.multiples} {period}s"
+            return Refusal(
+                f"{item.amount} per {period}", max(math.ceil(reset - time.time()), 1)
+            )
+    return None
+
+
+async def rate_limited(
+    what: str, refusal: Refusal | None, client: str, path: str
+) -> dict[str, Any]:
+    """The payload of the ``error`` frame refusing ``what``; logged once an hour a client."""
+    if refusal is None:
+        return {"code": "rate_limited", "detail": f"{what}."}
+    wait = refusal.retry_after
+    try:
+        news = await limiter().hit(RateLimitItemPerHour(1), "logged", client)
+    except Exception:
+        news = False
+    if news:
+        logger.info(
+            "Refusing %s of %s on %s: over %s", what, client, path, refusal.limit
+        )
+    return {
+        "code": "rate_limited",
+        "detail": f"{what} ({refusal.limit}). Try again in {wait} second{'s' * (wait != 1)}.",
+        "retry_after": wait,
+    }
 
 
 def client_key(scope: Mapping[str, Any]) -> str:
@@ -124,12 +113,11 @@ def client_key(scope: Mapping[str, Any]) -> str:
     user = signed_in_user(scope)
     if user is not None:
         return f"user:{user.pk}"
-    client = scope.get("client")
-    host = client[0] if client else None
+    host = (scope.get("client") or ("unknown",))[0]
     try:
-        address = ipaddress.ip_address(host or "")
+        address = ipaddress.ip_address(host)
     except ValueError:
-        return f"address:{host or 'unknown'}"
+        return f"address:{host}"
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return f"address:{address.ipv4_mapped}"

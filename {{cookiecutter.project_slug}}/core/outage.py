@@ -1,172 +1,161 @@
-"""What a socket does when Redis, and with it the channel layer, goes away.
+"""A Redis outage: noticed, logged once, and waited out.
 
-A socket that needs the channel layer (a chat room, job results) is a
-``ChannelLayerConsumer``: when the layer fails, or a watch that pings Redis every
-``WATCH_INTERVAL`` seconds finds it silent, the socket is closed with
-``CLOSE_TRY_AGAIN_LATER`` and a reason the page shows, and the page reconnects
-with backoff. The pubsub layer never fails a receive (it reconnects by itself),
-so without the watch its sockets would stay open and hear nothing. A socket
-that needs no layer sets ``channel_layer_alias = NO_CHANNEL_LAYER`` and stays
-up through an outage. How an outage is logged: ``core.outage_log``.
+While Redis is down, channels-redis' pubsub layer logs a traceback about once
+a second and every socket that needs Redis fails on it. All of that is
+reported here instead: the first report logs one WARNING, the rest go to
+DEBUG, and once Redis answers a PING again one INFO says so. While sockets
+that need Redis are open it is pinged every ``WATCH_INTERVAL`` seconds (the
+pubsub layer reconnects by itself, so a silent Redis would otherwise leave
+them open, hearing nothing), and every ``PROBE_INTERVAL`` during an outage.
+``settings.LOGGING`` loads ``QuietRedisOutage`` from here: this module imports
+no app, and Redis' client only once it is needed.
 """
 
 import asyncio
 import logging
+import sys
+import time
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from asgiref.typing import (
-    ASGIReceiveCallable,
-    ASGISendCallable,
-    ASGISendEvent,
-    WebSocketAcceptEvent,
-    WebSocketCloseEvent,
-)
-from chanx.messages.base import BaseMessage
 from django.conf import settings
-from typing_extensions import TypeVar
-
-from core.consumers import GuardedConsumer
-from core.health import redis_answers
-from core.outage_log import LAYER_ERRORS, report_outage
-
-if TYPE_CHECKING:
-    from channels.consumer import _ChannelScope  # the stubs' name, not the module's
 
 logger = logging.getLogger(__name__)
 
-# An alias no CHANNEL_LAYERS entry has: Channels then gives the consumer no
-# layer at all, so it never waits on Redis.
+# An alias no CHANNEL_LAYERS entry has: Channels gives such a consumer no layer,
+# so it never waits on Redis and stays up through an outage.
 NO_CHANNEL_LAYER = "none"
-
-# The WebSocket close code "Try Again Later": not one of the app's 4000-4999
-# refusals, so the page retries.
+# "Try Again Later": not one of the app's 4000-4999 refusals, so pages retry.
 CLOSE_TRY_AGAIN_LATER = 1013
 LAYER_UNAVAILABLE = "The message service (Redis) is unavailable. Reconnecting shortly."
-
+PROBE_INTERVAL = 1.0
 WATCH_INTERVAL = 2.0
 
-ReceiveEvent = TypeVar("ReceiveEvent", bound=BaseMessage, default=BaseMessage)
+OnSilence = Callable[[], Coroutine[Any, Any, None]]
 
 
-class ChannelLayerConsumer(GuardedConsumer[ReceiveEvent]):
-    """A consumer that closes with ``CLOSE_TRY_AGAIN_LATER`` when the channel layer fails."""
-
-    # Named apart from chanx's own ``_closed``, which means the client left.
-    _answered = False
-    _close_sent = False
-
-    async def __call__(
-        self,
-        scope: "_ChannelScope",
-        receive: ASGIReceiveCallable,
-        send: ASGISendCallable,
-    ) -> None:
-        async def noting_send(message: ASGISendEvent) -> None:
-            if message["type"] == "websocket.accept":
-                self._answered = True
-            elif message["type"] == "websocket.close":
-                self._answered = self._close_sent = True
-            await send(message)
-
-        self._send: ASGISendCallable = noting_send
-        watch = redis_watch()
-        if watch is not None:
-            watch.add(self)
-        try:
-            await super().__call__(scope, receive, noting_send)
-        except LAYER_ERRORS as error:
-            report_outage(error)
-            if self._close_sent:
-                # Leaving the groups after the close failed too: nothing to tell.
-                return
-            logger.debug("Closing a socket: the channel layer failed.")
-            await self.close_for_outage()
-            await self.drop_pooled_connections()
-        finally:
-            if watch is not None:
-                watch.discard(self)
-
-    async def close_for_outage(self) -> None:
-        """Tell the client the service is gone; accept first if it was never answered."""
-        if self._close_sent:
-            return
-        try:
-            if not self._answered:
-                await self._send(
-                    WebSocketAcceptEvent(
-                        type="websocket.accept", subprotocol=None, headers=[]
-                    )
-                )
-            await self._send(
-                WebSocketCloseEvent(
-                    type="websocket.close",
-                    code=CLOSE_TRY_AGAIN_LATER,
-                    reason=LAYER_UNAVAILABLE,
-                )
-            )
-        except Exception as error:
-            # The client left meanwhile: nobody to tell.
-            logger.info("Could not close a socket: %s", type(error).__name__)
-
-    async def drop_pooled_connections(self) -> None:
-        """Disconnect the connections the core Redis layer keeps pooled.
-
-        Those idle when Redis went down are dead, and after a restart each
-        would fail the next socket to take one; reconnecting costs nothing
-        while Redis is down anyway. The pubsub layer reconnects by itself.
-        """
-        layer: Any = self.channel_layer
-        connection = getattr(layer, "connection", None)
-        if connection is None:
-            return
-        for index in range(len(layer.hosts)):
-            try:
-                await connection(index).connection_pool.disconnect()
-            except Exception as error:
-                logger.info("Could not drop pooled connections: %r", error)
+def is_redis_failure(error: BaseException) -> bool:
+    """Whether ``error`` is Redis not answering (redis-py's errors, or a socket's)."""
+    redis_errors = sys.modules.get("redis.exceptions")  # none raised if not loaded
+    return isinstance(error, ConnectionError) or (
+        redis_errors is not None and isinstance(error, redis_errors.RedisError)
+    )
 
 
-class RedisWatch:
-    """Ping Redis while sockets that need it are open; close them when it is silent."""
+class RedisOutage:
+    """One event loop's (so one server process's) view of Redis."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.sockets: set[ChannelLayerConsumer[Any]] = set()
-        self.task: asyncio.Task[None] | None = None
+        self.began: float | None = None
+        self.watched: dict[Any, OnSilence] = {}
+        self.pinging: asyncio.Task[None] | None = None
 
-    def add(self, consumer: ChannelLayerConsumer[Any]) -> None:
-        self.sockets.add(consumer)
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self.watch())
+    def report(self, failure: str) -> None:
+        if self.began is not None:
+            logger.debug("Redis still does not answer: %s", failure)
+            return
+        self.began = time.monotonic()
+        logger.warning(
+            "Redis does not answer (%s). Sockets that need it are closed until it "
+            "answers again; further failures are logged at DEBUG only.",
+            failure,
+        )
+        self.ping()
 
-    def discard(self, consumer: ChannelLayerConsumer[Any]) -> None:
-        self.sockets.discard(consumer)
+    def keep_watch(self, owner: Any, on_silence: OnSilence) -> None:
+        """Call ``on_silence`` once if Redis stops answering before ``forget(owner)``."""
+        self.watched[owner] = on_silence
+        self.ping()
 
-    async def watch(self) -> None:
-        while self.sockets:
-            await asyncio.sleep(WATCH_INTERVAL)
-            if not self.sockets or await redis_answers(self.url):
-                continue
-            silent = list(self.sockets)
-            self.sockets.clear()
-            report_outage("no answer to a PING")
-            logger.debug("Closing %d socket(s) that need Redis.", len(silent))
-            for consumer in silent:
-                await consumer.close_for_outage()
+    def forget(self, owner: Any) -> None:
+        self.watched.pop(owner, None)
+
+    def ping(self) -> None:
+        if self.pinging is None or self.pinging.done():
+            self.pinging = asyncio.get_running_loop().create_task(self.keep_pinging())
+
+    async def keep_pinging(self) -> None:
+        from core.health import redis_answers  # not at import: LOGGING loads this
+
+        while self.watched or self.began is not None:
+            pause = WATCH_INTERVAL if self.began is None else PROBE_INTERVAL
+            await asyncio.sleep(pause)
+            if await redis_answers(self.url):
+                if self.began is not None:
+                    took, self.began = time.monotonic() - self.began, None
+                    logger.info("Redis answers again, after %.0f s.", took)
+            elif self.watched:
+                silenced, self.watched = list(self.watched.values()), {}
+                self.report("no answer to a PING")
+                for on_silence in silenced:
+                    await on_silence()
 
 
-_watches: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisWatch]" = (
+_outages: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisOutage]" = (
     weakref.WeakKeyDictionary()
 )
 
 
-def redis_watch() -> RedisWatch | None:
-    """This event loop's watch, or None when the layer is in memory."""
+def redis_outage() -> RedisOutage | None:
+    """This event loop's tracker; None without REDIS_URL or outside a loop."""
     if not settings.REDIS_URL:
         return None
-    loop = asyncio.get_running_loop()
-    watch = _watches.get(loop)
-    if watch is None:
-        watch = _watches[loop] = RedisWatch(settings.REDIS_URL)
-    return watch
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    outage = _outages.get(loop)
+    if outage is None or outage.url != settings.REDIS_URL:
+        outage = _outages[loop] = RedisOutage(settings.REDIS_URL)
+    return outage
+
+
+def report_outage(failure: BaseException | str) -> None:
+    """Log ``failure`` (an error, or what went wrong) as part of Redis' outage."""
+    if isinstance(failure, BaseException):
+        failure = f"{type(failure).__name__}: {failure}"
+    outage = redis_outage()
+    if outage is None:
+        logger.warning("Redis does not answer (%s).", failure)
+    else:
+        outage.report(failure)
+
+
+async def close_try_again_later(send: Callable[[Any], Any], accept: bool) -> None:
+    """Close a socket for the outage with a reason; ``accept`` it first if unanswered."""
+    try:
+        if accept:
+            await send({"type": "websocket.accept", "subprotocol": None, "headers": []})
+        await send(
+            {
+                "type": "websocket.close",
+                "code": CLOSE_TRY_AGAIN_LATER,
+                "reason": LAYER_UNAVAILABLE,
+            }
+        )
+    except Exception as error:  # the client left meanwhile: nobody to tell
+        logger.info("Could not close a socket: %s", type(error).__name__)
+
+
+async def drop_pooled_connections(layer: Any) -> None:
+    """Disconnect the core Redis layer's pooled connections: those idle when Redis
+    went down are dead, and would fail the first sockets after a restart."""
+    for index in range(len(getattr(layer, "hosts", []))):
+        try:
+            await layer.connection(index).connection_pool.disconnect()
+        except Exception as error:
+            logger.info("Could not drop pooled connections: %r", error)
+
+
+class QuietRedisOutage(logging.Filter):
+    """Turn channels-redis' tracebacks of an unreachable Redis into outage reports;
+    any other record passes as it is, traceback and all: that is a bug to see."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is None or not is_redis_failure(error) or redis_outage() is None:
+            return True
+        report_outage(error)
+        return False

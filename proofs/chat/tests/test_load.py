@@ -168,16 +168,16 @@ LIMITED_FLOOD_FRAMES = 1000
 def test_a_flooder_is_refused_and_another_room_loses_nothing(
     tmp_path: Path,
 ) -> None:
-    """With the documented per-socket limits: the flooder hears ``rate_limited``
-    and most of its flood goes nowhere, while a room talking at a person's pace
-    on the same two servers gets every message."""
+    """With the documented per-client limits: the flooder hears ``rate_limited``
+    and most of its flood goes nowhere, while other clients talking at a
+    person's pace in another room on the same two servers get every message."""
 
     async def scenario(ports: list[int]) -> None:
         busy_room, quiet_room = new_room(), new_room()
         flooder, busy_listener = await asyncio.gather(
             join(ports[0], busy_room), join(ports[1], busy_room)
         )
-        speaker = await join(ports[1], quiet_room)
+        speaker = await join(ports[1], quiet_room, address="203.0.113.7")
         listeners = await asyncio.gather(
             *(join(ports[i % 2], quiet_room) for i in range(QUIET_ROOM_LISTENERS))
         )
@@ -218,7 +218,7 @@ def test_a_flooder_is_refused_and_another_room_loses_nothing(
             await close_all(sockets)
             await asyncio.gather(*collecting)
 
-    # The documented per-socket limits, as deployed.
+    # The documented per-client limits, as deployed.
     with running_servers(2, tmp_path, production_environment()) as servers:
         asyncio.run(scenario([server.port for server in servers]))
 

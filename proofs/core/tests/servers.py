@@ -44,7 +44,7 @@ START_TIMEOUT = 60.0
 # The admin's path on the shared servers (production has no default).
 ADMIN_URL = f"staff-{secrets.token_hex(4)}/"
 # Senders in tests send far faster than anybody types: tests on the shared
-# servers measure delivery, not the per-socket frame limits.
+# servers measure delivery, not the per-client frame limits.
 UNLIMITED_FRAMES = {
     "SOCKET_FRAMES_PER_SECOND": "100000",
     "SOCKET_FRAMES_PER_MINUTE": "1000000",

@@ -27,7 +27,7 @@ from core.tests.servers import (
     documented_server_command,
     production_environment,
 )
-from core.tests.sockets import first_socket_path
+from core.tests.checks import first_socket_path
 
 HTTPS = {"X-Forwarded-Proto": "https"}
 FOREIGN_ORIGIN = "https://evil.example"

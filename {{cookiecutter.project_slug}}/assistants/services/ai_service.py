@@ -1,11 +1,31 @@
 """The assistant's model: OpenAI, or any server that speaks its API."""
 
-from collections.abc import Generator, Sequence
-from typing import Literal, TypedDict
+import functools
+import logging
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Sequence,
+)
+from concurrent.futures import ThreadPoolExecutor
+from typing import Literal, TypedDict, TypeVar
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from openai import OpenAI, OpenAIError
+from openai import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    OpenAI,
+    OpenAIError,
+)
 from openai.types.chat import ChatCompletionMessageParam
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ConversationMessage(TypedDict):
@@ -65,3 +85,96 @@ def as_message_param(turn: ConversationMessage) -> ChatCompletionMessageParam:
     if turn["role"] == "assistant":
         return {"role": "assistant", "content": turn["content"]}
     return {"role": "user", "content": turn["content"]}
+
+
+@functools.cache
+def provider_threads() -> ThreadPoolExecutor:
+    """The threads that wait on the AI provider, and nothing else.
+
+    Each token is awaited in one, for at most ``OPENAI_TIMEOUT``: a slow
+    provider never stalls the event loop, and at most
+    ``ASSISTANTS_PROVIDER_THREADS`` stalled answers (more wait their turn)
+    take no thread that anything else needs.
+    """
+    return ThreadPoolExecutor(
+        max_workers=settings.ASSISTANTS_PROVIDER_THREADS,
+        thread_name_prefix="assistants-provider",
+    )
+
+
+def in_provider_thread(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    return sync_to_async(function, thread_sensitive=False, executor=provider_threads())
+
+
+def next_token(tokens: Iterator[str]) -> str | None:
+    """``next`` that returns None at the end: StopIteration cannot cross threads."""
+    return next(tokens, None)
+
+
+async def tokens_of(
+    service: OpenAIService, question: str, history: list[ConversationMessage]
+) -> AsyncGenerator[str, None]:
+    """The answer's tokens, each pulled in a provider thread; closing early
+    closes the provider's HTTP response."""
+    tokens = iter(await in_provider_thread(service.generate_stream)(question, history))
+    finished = False
+    try:
+        while (token := await in_provider_thread(next_token)(tokens)) is not None:
+            if token:
+                yield token
+        finished = True
+    finally:
+        close = getattr(tokens, "close", None)
+        if not finished and close is not None:
+            await in_provider_thread(close)()
+
+
+def remembered(
+    history: list[ConversationMessage], question: str, answer: str
+) -> list[ConversationMessage]:
+    """``history`` and the new exchange, less the oldest exchanges past the limits:
+    ``ASSISTANT_HISTORY_LIMIT`` messages, ``ASSISTANTS_HISTORY_MAX_CHARS`` characters."""
+    history = [
+        *history,
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": answer},
+    ]
+    limit = max(settings.ASSISTANT_HISTORY_LIMIT, 0)
+    while history and (
+        len(history) > limit
+        or sum(len(turn["content"]) for turn in history)
+        > settings.ASSISTANTS_HISTORY_MAX_CHARS
+    ):
+        del history[:2]
+    return history
+
+
+# What the server's operator can do about a provider's refusal: for the log only.
+STATUS_HINTS = {
+    401: "check OPENAI_API_KEY",
+    403: "check OPENAI_API_KEY",
+    404: "check OPENAI_MODEL and OPENAI_BASE_URL",
+    429: "the provider's own rate limit or quota",
+}
+
+
+def describe_failure(error: Exception) -> tuple[str, str]:
+    """Log a failed answer; a code and one sentence for the client (no details)."""
+    if isinstance(error, APIStatusError):
+        hint = STATUS_HINTS.get(error.status_code, "see the provider's status")
+        logger.warning(
+            "The AI provider refused a request (HTTP %s): %s.", error.status_code, hint
+        )
+        return (
+            "provider_error",
+            f"The AI provider refused the request (HTTP {error.status_code}). Try again later.",
+        )
+    if not isinstance(error, OpenAIError):
+        logger.error("The assistant failed to answer.", exc_info=error)
+        return "failed", "The assistant failed to answer. Try again."
+    logger.warning("The AI provider failed: %s", type(error).__name__)
+    if isinstance(error, APITimeoutError):
+        return "unavailable", "The AI provider did not answer in time. Try again."
+    if isinstance(error, APIConnectionError):
+        return "unavailable", "Could not reach the AI provider. Try again."
+    return "provider_error", "The AI provider failed while answering. Try again."

@@ -1,43 +1,23 @@
-"""Tests for ConversationAssistantConsumer: streaming, history, concurrency."""
+"""Tests for ConversationAssistantConsumer WebSocket functionality."""
 
-import asyncio
-from typing import cast
+from typing import Any, cast
 from unittest.mock import Mock, patch
 
-from chanx.channels.testing import DjangoWebsocketCommunicator
-from chanx.messages.base import BaseMessage
+from chanx.channels.testing import WebsocketTestCase
 from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import ErrorMessage, PongMessage
+from chanx.messages.outgoing import PongMessage
 
 from assistants.conversation_consumer import ConversationAssistantConsumer
 from assistants.messages import (
     AssistantMessage,
     CompleteStreamingMessage,
     StreamingMessage,
-    StreamingPayload,
     StreamingStartMessage,
 )
-from assistants.tests.streams import StalledStream
-from core.tests.sockets import REPLY_TIMEOUT, SocketChecks, SocketTestCase
+from core.tests.sockets import SocketTestCase, fresh_counts
 
 
-async def ask(
-    communicator: DjangoWebsocketCommunicator, question: str
-) -> list[BaseMessage]:
-    await communicator.send_message(AssistantMessage(payload=question))
-    return await communicator.receive_all_messages(timeout=REPLY_TIMEOUT)
-
-
-def streamed(*tokens: str) -> list[BaseMessage]:
-    """The frames of an answer made of ``tokens``."""
-    return [
-        StreamingStartMessage(),
-        *(StreamingMessage(payload=StreamingPayload(content=t)) for t in tokens),
-        CompleteStreamingMessage(payload=StreamingPayload(content="".join(tokens))),
-    ]
-
-
-class ConversationAssistantConsumerTestCase(SocketTestCase):
+class TestConversationAssistantConsumer(WebsocketTestCase):
     """Unit tests for ConversationAssistantConsumer - focuses on AI streaming functionality."""
 
     consumer = ConversationAssistantConsumer
@@ -59,31 +39,38 @@ class ConversationAssistantConsumerTestCase(SocketTestCase):
         self, mock_openai_service: Mock
     ) -> None:
         """Test complete AI streaming flow: start → chunks → complete."""
+        # Mock AI service to return streaming tokens
         mock_service = Mock()
         mock_service.generate_stream.return_value = iter(["Hello", " ", "world"])
         mock_openai_service.return_value = mock_service
 
         await self.auth_communicator.connect()
+
+        # Send user message
         await self.auth_communicator.send_message(
             AssistantMessage(payload="Test message")
         )
+
+        # Receive all streaming messages
         messages = await self.auth_communicator.receive_all_messages()
 
-        # start → one streaming frame per token → complete
+        # Verify message sequence: start → streaming chunks → complete
         assert len(messages) >= 3
         assert cast(StreamingStartMessage, messages[0]).action == "streaming_start"
         assert (
             cast(CompleteStreamingMessage, messages[-1]).action == "complete_streaming"
         )
-        for chunk in messages[1:-1]:
-            assert cast(StreamingMessage, chunk).action == "streaming"
-        assert messages == streamed("Hello", " ", "world")
 
-        # Called positionally with the question and the (empty) history before it.
+        # Verify streaming chunks
+        streaming_chunks = messages[1:-1]
+        for chunk in streaming_chunks:
+            assert cast(StreamingMessage, chunk).action == "streaming"
+
+        # Verify service was called with user message
         mock_service.generate_stream.assert_called_once()
         call_args = mock_service.generate_stream.call_args
         assert call_args[0][0] == "Test message"
-        assert call_args[0][1] == []
+        assert call_args[0][1] == []  # Empty history on first message
 
     @patch("assistants.conversation_consumer.OpenAIService")
     async def test_conversation_history_maintained(
@@ -98,11 +85,23 @@ class ConversationAssistantConsumerTestCase(SocketTestCase):
         mock_openai_service.return_value = mock_service
 
         await self.auth_communicator.connect()
-        await ask(self.auth_communicator, "First question")
-        await ask(self.auth_communicator, "Second question")
 
+        # First message
+        await self.auth_communicator.send_message(
+            AssistantMessage(payload="First question")
+        )
+        await self.auth_communicator.receive_all_messages()
+
+        # Second message
+        await self.auth_communicator.send_message(
+            AssistantMessage(payload="Second question")
+        )
+        await self.auth_communicator.receive_all_messages()
+
+        # Verify history was maintained
         assert mock_service.generate_stream.call_count == 2
         second_call_history = mock_service.generate_stream.call_args_list[1][0][1]
+
         assert len(second_call_history) == 2
         assert second_call_history[0] == {"role": "user", "content": "First question"}
         assert second_call_history[1] == {
@@ -110,149 +109,33 @@ class ConversationAssistantConsumerTestCase(SocketTestCase):
             "content": "First response",
         }
 
-    @patch("assistants.conversation_consumer.OpenAIService")
-    async def test_each_connection_has_its_own_conversation(
-        self, mock_openai_service: Mock
-    ) -> None:
-        service = mock_openai_service.return_value
-        service.generate_stream.side_effect = [iter(["One"]), iter(["Two"])]
-        await self.auth_communicator.connect()
-        other = self.create_communicator()
-        await other.connect()
 
-        await ask(self.auth_communicator, "Mine")
-        await ask(other, "Theirs")
-
-        assert other is not self.auth_communicator
-        assert service.generate_stream.call_args_list[1][0] == ("Theirs", [])
-
-    @patch("assistants.conversation_consumer.OpenAIService")
-    async def test_history_is_bounded_by_the_setting(
-        self, mock_openai_service: Mock
-    ) -> None:
-        service = mock_openai_service.return_value
-        service.generate_stream.side_effect = lambda question, history: iter(
-            [f"Answer to {question}"]
-        )
-        await self.auth_communicator.connect()
-
-        with self.settings(ASSISTANT_HISTORY_LIMIT=4):
-            for question in ["one", "two", "three", "four"]:
-                await ask(self.auth_communicator, question)
-
-        # The oldest exchange went first; the newest two are kept, in order.
-        assert service.generate_stream.call_args_list[3][0][1] == [
-            {"role": "user", "content": "two"},
-            {"role": "assistant", "content": "Answer to two"},
-            {"role": "user", "content": "three"},
-            {"role": "assistant", "content": "Answer to three"},
-        ]
-
-    @patch("assistants.conversation_consumer.OpenAIService")
-    async def test_a_slow_stream_does_not_block_other_clients(
-        self, mock_openai_service: Mock
-    ) -> None:
-        """While one answer is stuck waiting for its next token, another
-        client's ping is still answered: tokens are pulled off the event loop."""
-        stream = StalledStream("Thinking", [" done"])
-        mock_openai_service.return_value.generate_stream.return_value = stream
-        await self.auth_communicator.connect()
-        other = self.create_communicator()
-        await other.connect()
-
-        await self.auth_communicator.send_message(AssistantMessage(payload="Slowly"))
-        assert await self.receive_frames(2) == ["streaming_start", "streaming"]
-
-        await other.send_message(PingMessage())
-        assert await other.receive_all_messages() == [PongMessage()]
-
-        stream.release.set()
-        rest = await self.auth_communicator.receive_all_messages()
-        assert not stream.gave_up_waiting
-        assert rest == streamed("Thinking", " done")[2:]
-
-    @patch("assistants.conversation_consumer.OpenAIService")
-    async def test_a_question_sent_while_streaming_is_refused(
-        self, mock_openai_service: Mock
-    ) -> None:
-        stream = StalledStream("First", [" answer"])
-        service = mock_openai_service.return_value
-        service.generate_stream.side_effect = [stream, iter(["Third answer"])]
-        await self.auth_communicator.connect()
-
-        await self.auth_communicator.send_message(AssistantMessage(payload="First"))
-        assert await self.receive_frames(2) == ["streaming_start", "streaming"]
-
-        # Refused at once, and the first answer goes on undisturbed.
-        refusal = await ask(self.auth_communicator, "Second")
-        assert len(refusal) == 1
-        error = cast(ErrorMessage, refusal[0])
-        assert error.action == "error"
-        assert error.payload["code"] == "busy"
-        assert "previous message" in error.payload["detail"]
-
-        stream.release.set()
-        rest = await self.auth_communicator.receive_all_messages()
-        assert rest == streamed("First", " answer")[2:]
-
-        # The refused question was never sent on nor remembered.
-        assert await ask(self.auth_communicator, "Third") == streamed("Third answer")
-        assert service.generate_stream.call_args_list[1][0] == (
-            "Third",
-            [
-                {"role": "user", "content": "First"},
-                {"role": "assistant", "content": "First answer"},
-            ],
-        )
-
-    @patch("assistants.conversation_consumer.OpenAIService")
-    async def test_leaving_mid_answer_closes_the_stream(
-        self, mock_openai_service: Mock
-    ) -> None:
-        stream = StalledStream("Partial", [" never", " sent"])
-        mock_openai_service.return_value.generate_stream.return_value = stream
-        await self.auth_communicator.connect()
-
-        await self.auth_communicator.send_message(AssistantMessage(payload="Bye"))
-        assert await self.receive_frames(2) == ["streaming_start", "streaming"]
-        await self.auth_communicator.disconnect()
-        stream.release.set()
-
-        for _ in range(100):
-            if stream.closed_early:
-                break
-            await asyncio.sleep(0.01)
-        assert stream.closed_early
-
-    async def receive_frames(self, count: int) -> list[str]:
-        """The actions of the next ``count`` frames, without waiting for more."""
-        return [
-            (await self.auth_communicator.receive_json_from())["action"]
-            for _ in range(count)
-        ]
-
-
-class ConversationAssistantConsumerBadInputTestCase(SocketChecks, SocketTestCase):
-    """Bad frames get chanx's error message and the socket stays usable."""
+class AssistantAdditionsTestCase(SocketTestCase):
+    """What this project adds: a clear error without a key, and a quota per asker."""
 
     consumer = ConversationAssistantConsumer
     ws_path = "/ws/assistants/"
 
-    @patch("assistants.conversation_consumer.OpenAIService")
-    async def test_invalid_payloads_get_an_error_frame(
-        self, mock_openai_service: Mock
-    ) -> None:
+    async def ask(self) -> list[Any]:
+        await self.auth_communicator.send_message(AssistantMessage(payload="Hi"))
+        return await self.auth_communicator.receive_all_messages()
+
+    async def test_without_an_api_key_the_client_is_told(self) -> None:
         await self.auth_communicator.connect()
 
-        for payload in [42, "", None, "x" * 4001]:
-            await self.auth_communicator.send_json_to(
-                {"action": "assistant_message", "payload": payload}
-            )
-            messages = await self.auth_communicator.receive_all_messages(
-                stop_action="error"
-            )
-            assert [message.action for message in messages] == ["error"], payload
-            await self.auth_communicator.receive_all_messages()  # its completion
+        [error] = await self.ask()
 
-        mock_openai_service.return_value.generate_stream.assert_not_called()
+        assert error.payload["code"] == "not_configured"
         await self.assert_still_answers_ping()
+
+    @patch("assistants.conversation_consumer.OpenAIService")
+    async def test_questions_over_the_quota_are_refused(self, service: Mock) -> None:
+        service.return_value.generate_stream.side_effect = lambda *_: iter(["Fine"])
+        with fresh_counts(ASSISTANTS_QUESTIONS_PER_MINUTE=1):
+            await self.auth_communicator.connect()
+            assert (await self.ask())[-1].action == "complete_streaming"
+            [refusal] = await self.ask()
+
+        assert refusal.payload["code"] == "rate_limited"
+        assert "1 per minute" in refusal.payload["detail"]
+        assert service.return_value.generate_stream.call_count == 1

@@ -10,7 +10,7 @@ from chanx.messages.outgoing import ErrorMessage, PongMessage
 
 from chat.messages import NAME_MAX_LENGTH, ChatMessagePayload, NewChatMessage
 from core.authentication import SessionAuthenticator, signed_in_user
-from core.outage import ChannelLayerConsumer
+from core.consumers import RealtimeConsumer
 
 # What channel layers accept in a group name, kept short enough to prefix.
 ROOM_NAME = re.compile(r"[A-Za-z0-9_.-]{1,80}")
@@ -25,14 +25,14 @@ INVALID_ROOM = "Room names are 1-80 letters, digits, '-', '_' or '.'."
     description="A chat room: each message a member sends goes to every other member.",
     tags=["chat"],
 )
-class ChatConsumer(ChannelLayerConsumer):
+class ChatConsumer(RealtimeConsumer):
     """One member's connection to the room named in the URL.
 
     Messages are broadcast to everyone else in the room: the sender's page
     shows what it sent already, and an echo would show it twice. Visitors and
     signed-in users alike may join; a signed-in member speaks under their user
     name, which nobody else can take. Without Redis the room is closed with
-    ``core.outage.CLOSE_TRY_AGAIN_LATER``.
+    1013 (``core.outage``).
     """
 
     authenticator_class = SessionAuthenticator

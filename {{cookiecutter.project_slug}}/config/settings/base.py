@@ -9,10 +9,6 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
-{%- if cookiecutter.use_system %}
-
-from system.jobs import JOBS
-{%- endif %}
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -155,27 +151,19 @@ STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticf
 # app with no service running. Set it to share messages between processes.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # Redis pub/sub, chosen from measurements (README, "Load and capacity"): it
+    # lost nothing where the core layer dropped messages past its capacity, at
+    # a fraction of the latency, and never runs into redis-py's pool limit. No
+    # read timeout: on Python 3.11 one turns a closing socket's cancellation
+    # into an error or a hang. An unreachable Redis fails a send in 2 s.
     CHANNEL_LAYERS = {
         "default": {
-            # Redis pub/sub, chosen from side-by-side measurements (README,
-            # "Load and capacity"): it lost nothing where channels-redis' core
-            # layer dropped messages beyond its per-process capacity of 100,
-            # at a fraction of the latency. Each server process publishes
-            # through one connection (one command at a time) and receives
-            # through one subscription, so it never runs into redis-py's pool
-            # limit, which raises instead of waiting. Messages wait in memory
-            # until their socket takes them; nothing expires, and a group
-            # lives only as long as its members' subscriptions.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        # No read timeout: on Python 3.11 one lets a closing
-                        # socket's cancellation turn into an error, or a hang.
-                        # The subscription polls with its own short timeout.
                         "socket_timeout": None,
-                        # An unreachable Redis fails a send in 2 s, not never.
                         "socket_connect_timeout": 2,
                     }
                 ],
@@ -186,8 +174,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Everything to standard output, where terminals, containers and process
-# managers collect it. Django's error reports leave settings and request
-# secrets out.
+# managers collect it; Django's error reports leave secrets out.
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
@@ -199,7 +186,7 @@ LOGGING = {
         },
     },
     "filters": {
-        "redis_outage": {"()": "core.outage_log.QuietRedisOutage"},
+        "redis_outage": {"()": "core.outage.QuietRedisOutage"},
     },
     "handlers": {
         "stdout": {
@@ -210,51 +197,24 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
-        # Django's own, which in development would also print to the console.
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
-        # While Redis is down its pubsub layer logs a traceback every second:
-        # one WARNING and one INFO per outage instead (core.outage_log).
+        # A Redis outage is one WARNING and one INFO (core.outage), not a
+        # traceback a second from the pubsub layer or each failed probe.
         "channels_redis.pubsub": {"filters": ["redis_outage"]},
+        "health_check": {"level": "ERROR"},
     },
 }
 
-# Counts that every server process must share, such as rate limits
-# (core.limits): in Redis when REDIS_URL is set, else in this process's memory.
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # Counting is quick: give up soon rather than hold a socket waiting.
-            # A pooled connection idle for 10 s is checked before use, so the
-            # first counts after a Redis restart do not fail on a dead one.
-            "OPTIONS": {
-                "socket_connect_timeout": 2,
-                "socket_timeout": 2,
-                "health_check_interval": 10,
-            },
-        },
-    }
-else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    }
-
-# What one connection may send, on every socket (core.consumers): a burst of
-# frames per second and a rate per minute; a frame over either is refused with
-# a rate_limited error frame. A consumer class may set its own. A client that
-# leaves a frame unread for SOCKET_SEND_TIMEOUT seconds is dropped.
+# Frames one client (its signed-in user, else its address) may send a second
+# and a minute over all its sockets (core.consumers); a client whose sends have
+# not moved for SOCKET_SEND_TIMEOUT seconds stopped reading, and is dropped.
 SOCKET_FRAMES_PER_SECOND = env.int("SOCKET_FRAMES_PER_SECOND", default=10)
 SOCKET_FRAMES_PER_MINUTE = env.int("SOCKET_FRAMES_PER_MINUTE", default=120)
 SOCKET_SEND_TIMEOUT = env.float("SOCKET_SEND_TIMEOUT", default=10.0)
-if min(SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE) < 1:
+if min(SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE, SOCKET_SEND_TIMEOUT) <= 0:
     raise SystemExit(
-        "SOCKET_FRAMES_PER_SECOND and SOCKET_FRAMES_PER_MINUTE are at least 1 "
-        f"(got {SOCKET_FRAMES_PER_SECOND} and {SOCKET_FRAMES_PER_MINUTE})."
-    )
-if SOCKET_SEND_TIMEOUT <= 0:
-    raise SystemExit(
-        f"SOCKET_SEND_TIMEOUT is a number of seconds above 0 (got {SOCKET_SEND_TIMEOUT})."
+        "SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE and SOCKET_SEND_TIMEOUT "
+        "are above 0."
     )
 
 # Sign in and out with Django's own views (core/urls.py); sockets see the user.
@@ -268,88 +228,13 @@ CHANX: dict[str, object] = {
 }
 # Whether /asyncapi/docs/ and /asyncapi/schema/ are served (production: off).
 ASYNCAPI_PUBLIC = env.bool("DJANGO_ASYNCAPI_PUBLIC", default=True)
-{%- if cookiecutter.use_assistants %}
+{%- if cookiecutter.use_assistants or cookiecutter.use_system %}
 
-# The assistant speaks to OpenAI, or to any server with the same API when
-# OPENAI_BASE_URL is set (a local model server, a proxy, another provider).
-OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
-OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
-OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
-OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=60.0)
-# Each retry is another paid request: by default a failure reaches the client,
-# who may ask again (within the quota below).
-OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=0)
-# Messages (questions and answers) each connection remembers and sends back
-# with a new question; the oldest exchanges go first, also once together they
-# are longer than ASSISTANTS_HISTORY_MAX_CHARS.
-ASSISTANT_HISTORY_LIMIT = env.int("ASSISTANT_HISTORY_LIMIT", default=20)
-ASSISTANTS_HISTORY_MAX_CHARS = env.int("ASSISTANTS_HISTORY_MAX_CHARS", default=12000)
-# The longest answer, in tokens (the API's max_completion_tokens).
-ASSISTANTS_MAX_ANSWER_TOKENS = env.int("ASSISTANTS_MAX_ANSWER_TOKENS", default=1000)
-# Questions each signed-in user (or, when visitors may ask, each client
-# address) may ask per minute and per day (a day ends at midnight UTC).
-ASSISTANTS_QUESTIONS_PER_MINUTE = env.int("ASSISTANTS_QUESTIONS_PER_MINUTE", default=10)
-ASSISTANTS_QUESTIONS_PER_DAY = env.int("ASSISTANTS_QUESTIONS_PER_DAY", default=200)
-# Threads (per server process) that wait on the provider: answers being
-# written at once beyond this wait for a free one. Only these threads wait on
-# the provider, so a slow one cannot hold up anything else.
-ASSISTANTS_PROVIDER_THREADS = env.int("ASSISTANTS_PROVIDER_THREADS", default=20)
-# Only signed-in users may ask; dev and test settings let visitors ask too.
-ASSISTANTS_REQUIRE_LOGIN = env.bool("ASSISTANTS_REQUIRE_LOGIN", default=True)
+# Each app's own settings, beside its code.
+{%- endif %}
+{%- if cookiecutter.use_assistants %}
+from assistants.settings import *  # noqa: E402, F403
 {%- endif %}
 {%- if cookiecutter.use_system %}
-
-# Background jobs. Celery reads every CELERY_* setting (config/celery.py). Jobs
-# reach the worker through Redis and their results come back through the
-# channel layer, so both need REDIS_URL: without it the system socket refuses
-# jobs with a message saying so.
-CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Give up on an unreachable broker within about two seconds, so that the socket
-# can tell its client instead of leaving it waiting.
-CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
-}
-# Jobs one socket may have queued and not yet answered; one more is refused
-# with a rate_limited error frame until a result comes back.
-SYSTEM_JOBS_IN_FLIGHT = env.int("SYSTEM_JOBS_IN_FLIGHT", default=3)
-# Scales the pretend work of each job (1 to 4 s, as in the Chanx tutorial);
-# 0 makes jobs instant.
-SYSTEM_JOB_DELAY_SCALE = env.float("SYSTEM_JOB_DELAY_SCALE", default=1.0)
-# Threads (per server process) that hand jobs to Redis, apart from every other.
-SYSTEM_PUBLISH_THREADS = env.int("SYSTEM_PUBLISH_THREADS", default=4)
-# A worker acknowledges a job once it has run, not when it takes it, and holds
-# one job per process: a job whose worker dies (killed, out of memory, host
-# lost) goes back on the queue for the next worker.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Every limit follows from the longest job of system/jobs.py at this delay
-# scale (4 s by default). A job still running at twice that plus 5 s (13 s by
-# default) is stopped and answered with an error; the worker kills it 2 s
-# later if it ignores that (the prefork pool only).
-SYSTEM_JOB_TIME_LIMIT = (
-    2 * max(job.seconds for job in JOBS.values()) * SYSTEM_JOB_DELAY_SCALE + 5
-)
-CELERY_TASK_SOFT_TIME_LIMIT = SYSTEM_JOB_TIME_LIMIT
-CELERY_TASK_TIME_LIMIT = SYSTEM_JOB_TIME_LIMIT + 2
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, float] = {
-    "socket_connect_timeout": 1,
-    # A job taken and not acknowledged within this time (18 s by default) goes
-    # to another worker: longer than any job may run, or one would run twice.
-    # Workers look for such jobs every 2 s.
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 3,
-    "unacked_restore_interval": 2,
-    "unacked_restore_throttle": 1,
-    # Check a pooled connection idle for 10 s before using it: a Redis restart
-    # leaves dead ones behind.
-    "health_check_interval": 10,
-}
+from system.settings import *  # noqa: E402, F403
 {%- endif %}

@@ -3,7 +3,7 @@
 import uuid
 
 from .base import *  # noqa: F403
-from .base import CACHES, {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPORT_OPTIONS, {% endif %}CHANX
+from .base import {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPORT_OPTIONS, {% endif %}CHANX
 
 SECRET_KEY = "test-only-secret-key"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
@@ -20,7 +20,7 @@ SOCKET_FRAMES_PER_SECOND = 10_000
 SOCKET_FRAMES_PER_MINUTE = 100_000
 
 # Each run counts from zero, even in a Redis that an earlier run counted in.
-CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+RATE_LIMITS_KEY_PREFIX = f"test-{uuid.uuid4().hex}"
 {%- if cookiecutter.use_assistants %}
 
 # No test reaches a real AI provider, whatever .env holds: tests patch the
@@ -46,4 +46,5 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_RESULT_BACKEND = "cache+memory://"
 SYSTEM_JOB_DELAY_SCALE = 0.0
+SYSTEM_JOBS_PER_MINUTE = 10_000
 {%- endif %}

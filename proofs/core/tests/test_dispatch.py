@@ -6,10 +6,10 @@ from unittest.mock import AsyncMock, patch
 
 import pytest
 
-from core.consumers import GuardedConsumer
+from core.consumers import RealtimeConsumer
 
 
-class RecordingConsumer(GuardedConsumer):
+class RecordingConsumer(RealtimeConsumer):
     def __init__(self) -> None:
         super().__init__()
         self.handled: list[str] = []

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from config.asgi import application
 from core.origins import AllowedHostsValidator
-from core.tests.sockets import first_socket_path
+from core.tests.checks import first_socket_path
 
 # A consumer that accepts may touch the database (chanx closes stale connections).
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from core.outage_log import redis_outage
+from core.outage import redis_outage
 from core.tests.processes import free_port
 
 PUBSUB = logging.getLogger("channels_redis.pubsub")
@@ -42,13 +42,13 @@ def test_an_outage_costs_one_warning_and_one_info(
         for _ in range(5):
             log_receive_failure(RedisConnectionError("Error 111 connecting."))
         tracker = redis_outage()
-        assert tracker is not None and tracker.probe is not None
-        await asyncio.wait_for(tracker.probe, timeout=10)
+        assert tracker is not None and tracker.pinging is not None
+        await asyncio.wait_for(tracker.pinging, timeout=10)
 
     with (
         caplog.at_level(logging.DEBUG),
-        patch("core.outage_log.redis_answers", redis_answers),
-        patch("core.outage_log.PROBE_INTERVAL", 0.01),
+        patch("core.health.redis_answers", redis_answers),
+        patch("core.outage.PROBE_INTERVAL", 0.01),
     ):
         asyncio.run(outage())
 

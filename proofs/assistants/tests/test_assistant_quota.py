@@ -1,9 +1,6 @@
 """What one user may spend: sign-in when required, questions per minute and
 per day across all their sockets, and a bounded cost per question."""
 
-import uuid
-from collections.abc import Generator
-from contextlib import contextmanager
 from typing import Any, cast
 from unittest.mock import Mock, patch
 
@@ -11,25 +8,13 @@ from channels.auth import AuthMiddlewareStack
 from chanx.channels.testing import DjangoWebsocketCommunicator
 from chanx.messages.base import BaseMessage
 from chanx.messages.outgoing import AuthenticationMessage, ErrorMessage
-from django.conf import settings
 from django.test import override_settings
 
 from assistants.conversation_consumer import ConversationAssistantConsumer
 from assistants.messages import AssistantMessage
 from assistants.tests.fake_openai import FakeOpenAI, chunk
 from core.tests.sessions import signed_in_headers
-from core.tests.sockets import SocketTestCase
-
-
-@contextmanager
-def fresh_counts(**limits: int) -> Generator[None, None, None]:
-    """Quotas counted from zero, apart from every other test's questions."""
-    caches = {
-        alias: {**config, "KEY_PREFIX": uuid.uuid4().hex}
-        for alias, config in settings.CACHES.items()
-    }
-    with override_settings(CACHES=caches, **limits):
-        yield
+from core.tests.sockets import SocketTestCase, fresh_counts
 
 
 def refusal(messages: list[BaseMessage]) -> dict[str, Any]:
@@ -39,20 +24,12 @@ def refusal(messages: list[BaseMessage]) -> dict[str, Any]:
     return cast(dict[str, Any], cast(ErrorMessage, messages[0]).payload)
 
 
-def ten_seconds_into_a_minute() -> float:
-    """A clock held still where a test never straddles two per-minute windows."""
-    return 1_800_000_010.0
-
-
 class QuestionQuotaTestCase(SocketTestCase):
     consumer = ConversationAssistantConsumer
     ws_path = "/ws/assistants/"
 
-    # The consumer behind the session middleware, as config.asgi mounts it,
-    # counting questions by a clock that stands still.
-    router = AuthMiddlewareStack(
-        ConversationAssistantConsumer.as_asgi(quota_clock=ten_seconds_into_a_minute)
-    )
+    # The consumer behind the session middleware, as config.asgi mounts it.
+    router = AuthMiddlewareStack(ConversationAssistantConsumer.as_asgi())
 
     def setUp(self) -> None:
         super().setUp()
@@ -141,9 +118,8 @@ class QuestionQuotaTestCase(SocketTestCase):
     ) -> None:
         communicator = await self.connected(address="203.0.113.7")
 
-        # acheck: the question quota's, in the cache; frames count with check.
         with patch(
-            "core.limits.RateLimiter.acheck",
+            "assistants.conversation_consumer.count",
             side_effect=ConnectionError("Error 111 connecting to 127.0.0.1:6379"),
         ):
             refused = refusal(await self.ask(communicator))

@@ -10,7 +10,7 @@ from chanx.messages.outgoing import ErrorMessage
 from chat.consumers.chat_consumer import ChatConsumer
 from chat.messages import ChatMessagePayload, NewChatMessage
 from core.tests.sessions import signed_in_headers
-from core.tests.sockets import SocketTestCase
+from core.tests.sockets import REPLY_TIMEOUT, SocketTestCase
 
 
 class ChatIdentityTestCase(SocketTestCase):
@@ -40,7 +40,7 @@ class ChatIdentityTestCase(SocketTestCase):
 
     async def heard(self, listener: DjangoWebsocketCommunicator) -> list[str]:
         messages = await listener.receive_all_messages(
-            stop_action=GROUP_ACTION_COMPLETE, timeout=0.5
+            stop_action=GROUP_ACTION_COMPLETE, timeout=REPLY_TIMEOUT
         )
         return [cast(NewChatMessage, message).payload.name for message in messages]
 

@@ -11,11 +11,9 @@ from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
 from django.test import override_settings
 
-from assistants.conversation_consumer import (
-    ConversationAssistantConsumer,
-    provider_threads,
-)
+from assistants.conversation_consumer import ConversationAssistantConsumer
 from assistants.messages import AssistantMessage
+from assistants.services.ai_service import provider_threads
 from assistants.tests.streams import StalledStream
 from core.tests.sockets import REPLY_TIMEOUT, SocketTestCase
 

@@ -28,7 +28,7 @@ def jobs_queued_on_an_unreachable_redis() -> Generator[None, None, None]:
     # Nothing listens on a free port: connecting there is refused.
     app.conf.update(broker_url=f"redis://127.0.0.1:{free_port()}/0")
     try:
-        with patch("system.consumers.system_consumer.celery_app", app):
+        with patch("system.queue.celery_app", app):
             yield
     finally:
         app.close()
