@@ -157,8 +157,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # Redis pub/sub, chosen from side-by-side measurements (README,
-            # "Load and capacity"): it lost nothing where channels-redis' core
+            # Redis pub/sub, chosen from side-by-side measurements
+            # (docs/capacity.md): it lost nothing where channels-redis' core
             # layer dropped messages beyond its per-process capacity of 100,
             # at a fraction of the latency. Each server process publishes
             # through one connection (one command at a time) and receives
