@@ -93,7 +93,7 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
     ),
     "assistants": OptionalApp(
         answer="use_assistants",
-        paths=("assistants",),
+        paths=("assistants", "docs/assistants.md"),
         traces=(
             *imported("assistants", "openai"),
             quoted_path("assistants"),
@@ -105,7 +105,7 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
     ),
     "system": OptionalApp(
         answer="use_system",
-        paths=("system", "config/celery.py", "Procfile.dev"),
+        paths=("system", "config/celery.py", "Procfile.dev", "docs/system.md"),
         traces=(
             *imported("system", "celery"),
             quoted_path("system"),

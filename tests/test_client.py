@@ -1,7 +1,7 @@
 """Typed clients: ``chanx generate-client`` turns a bake's AsyncAPI schema into
 a Python package that passes strict type checks and talks to a live server.
 
-The commands are the ones the bake's README documents, run with the shared
+The commands are the ones the bake documents (docs/typed-clients.md), run with the shared
 environment's tools in place of ``uv run``, and writing in a temporary directory
 instead of beside the bake.
 """
@@ -54,24 +54,23 @@ PYRIGHT_BASE_RELAXED = {
 
 @dataclass(frozen=True)
 class Generation:
-    """The output of the README's commands, and where the client went."""
+    """The output of the documented commands, and where the client went."""
 
     result: subprocess.CompletedProcess[str]
     package: Path
 
 
 def documented_commands(project: Path) -> list[list[str]]:
-    """The command lines of the README's "Typed client" section."""
-    readme = (project / "README.md").read_text()
-    section = readme.split("\n## Typed client\n", 1)[1].split("\n## ", 1)[0]
-    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    """The command lines of the first block of docs/typed-clients.md."""
+    page = (project / "docs" / "typed-clients.md").read_text()
+    block = page.split("```bash\n", 1)[1].split("```", 1)[0]
     return [shlex.split(line, comments=True) for line in block.splitlines() if line]
 
 
 def in_bake_environment(
     words: list[str], bake_python: Path, workdir: Path
 ) -> list[str]:
-    """A README command run with the shared environment's tools, its files
+    """A documented command run with the shared environment's tools, its files
     (the schema, the client beside the project) put in ``workdir``."""
     assert words[:2] == ["uv", "run"], words
     program, *arguments = words[2:]
@@ -98,7 +97,7 @@ def generation(
     bake_python: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Generation:
-    """The client of ``subset``, from the README's commands."""
+    """The client of ``subset``, from the documented commands."""
     if subset.id not in generations:
         generations[subset.id] = generate(
             project, bake_python, tmp_path_factory.mktemp(f"client-{subset.id}")
@@ -234,11 +233,10 @@ def test_without_sockets_there_is_no_client_as_the_readme_says(
     generation: Generation, project: Path
 ) -> None:
     """chanx 2.13 stops on a schema without channels, after creating the
-    (empty) output directory; the README says so."""
+    (empty) output directory; docs/typed-clients.md says so."""
     result = generation.result
     assert result.returncode == 1, result.stdout
     assert "Channels: 0" in result.stdout
     assert "AssertionError" in result.stderr
     assert not list(generation.package.rglob("*.py"))
-    section = (project / "README.md").read_text().split("\n## Typed client\n")[1]
-    assert "no channels" in section.split("\n## ")[0]
+    assert "no channels" in (project / "docs" / "typed-clients.md").read_text()

@@ -4,11 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from core.apps import realtime_apps
+from core.apps import realtime_pages
 
 urlpatterns = [
     path("", include("core.urls")),
-    *(path(app.url_prefix, include(app.urls_module)) for app in realtime_apps()),
+    *(path(app.url_prefix, include(app.urls_module)) for app in realtime_pages()),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

@@ -7,17 +7,18 @@ class CoreConfig(AppConfig):
 
 
 class RealtimeAppConfig(AppConfig):
-    """An app with its own page and socket.
+    """An app with a socket, and maybe a page.
 
-    Listing it in ``INSTALLED_APPS`` is all it takes: ``config.urls`` serves
-    its ``urls`` module, ``config.routing`` mounts its ``routing`` module's
-    ``router`` under ``/ws/``, and the landing page and the nav link it.
+    Listing it in ``INSTALLED_APPS`` is all it takes: ``config.routing`` mounts
+    its ``routing`` module's ``router`` under ``/ws/``, ``config.urls`` serves
+    its ``urls`` module when it has a page, and the landing page and the nav
+    list it. ``core/app_template/`` makes a new one (docs/adding-an-app.md).
     """
 
     summary: str
     """One sentence for the landing page."""
-    page_url_name: str
-    """The URL name of the app's page."""
+    page_url_name: str | None = None
+    """The URL name of the app's page; ``None`` for a socket with no page."""
     socket_path: str
     """Where its websocket listens, as shown to people."""
 
@@ -28,6 +29,7 @@ class RealtimeAppConfig(AppConfig):
 
     @property
     def urls_module(self) -> str:
+        """The module of its page's URLs (an app with a page only)."""
         return f"{self.name}.urls"
 
     @property
@@ -47,3 +49,8 @@ def realtime_apps() -> list[RealtimeAppConfig]:
         for config in apps.get_app_configs()
         if isinstance(config, RealtimeAppConfig)
     ]
+
+
+def realtime_pages() -> list[RealtimeAppConfig]:
+    """The realtime apps that have a page, for the nav and the URLs."""
+    return [config for config in realtime_apps() if config.page_url_name]

@@ -151,7 +151,7 @@ STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticf
 # app with no service running. Set it to share messages between processes.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # Redis pub/sub, chosen from measurements (README, "Load and capacity"): it
+    # Redis pub/sub, chosen from measurements (docs/capacity.md): it
     # lost nothing where the core layer dropped messages past its capacity, at
     # a fraction of the latency, and never runs into redis-py's pool limit. No
     # read timeout: on Python 3.11 one turns a closing socket's cancellation

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from core.apps import realtime_apps
+from core.apps import realtime_apps, realtime_pages
 
 
 def test_every_app_with_a_socket_is_listed() -> None:
@@ -26,7 +26,7 @@ def test_landing_page_links_each_app_and_the_docs(client: Client) -> None:
     response = client.get("/")
 
     assert response.status_code == 200
-    app_pages = {reverse(config.page_url_name) for config in realtime_apps()}
+    app_pages = {reverse(config.page_url_name) for config in realtime_pages()}
     sign_in = f"{reverse('core:login')}?next=/"
     expected = app_pages | {"/", "/asyncapi/docs/", "/asyncapi/schema/", sign_in}
     links = page_links(response.content.decode())
@@ -40,7 +40,7 @@ def test_landing_page_says_so_when_there_is_no_app(client: Client) -> None:
 
 
 def test_each_app_page_renders(client: Client) -> None:
-    for config in realtime_apps():
+    for config in realtime_pages():
         response = client.get(reverse(config.page_url_name))
         assert response.status_code == 200, config.label
         assert config.socket_path.split("<")[0] in response.content.decode()
