@@ -54,6 +54,7 @@ LONGEST_FIRST = [
     "test_generated_suite_passes_on_redis",
     "test_generated_suite_passes",
     "test_type_checks_pass",
+    "test_proofs_pass_the_bakes_linters_and_type_checker",
     "test_bake_installs_and_passes_from_its_own_lock",
     "test_cruft_update_applies_a_template_change_cleanly",
 ]

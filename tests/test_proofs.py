@@ -142,3 +142,25 @@ def test_socket_tests_hold_repeatedly_against_redis(
         clean_environment(REDIS_URL=redis_url),
     )
     assert passed_tests(result) % SOCKET_TEST_REPEATS == 0, result.stdout
+
+
+@pytest.mark.parametrize("subset", [FULLEST], ids=lambda subset: subset.id)
+def test_proofs_pass_the_bakes_linters_and_type_checker(
+    project: Path, bake_python: Path, shared_dir: Path, tmp_path: Path
+) -> None:
+    """The proofs are held to the bake's own ruff and strict mypy settings,
+    as they were when they shipped in it."""
+    copy = overlay(project, tmp_path / project.name)
+    tools = bake_python.parent
+    run([tools / "ruff", "check", "--no-cache", "."], copy, clean_environment())
+    run(
+        [tools / "ruff", "format", "--check", "--no-cache", "."],
+        copy,
+        clean_environment(),
+    )
+    cache = shared_dir / "mypy-cache-proofs"
+    run(
+        [bake_python, "-m", "mypy", "--cache-dir", cache, "."],
+        copy,
+        clean_environment(),
+    )

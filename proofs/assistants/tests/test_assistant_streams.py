@@ -55,7 +55,9 @@ class AssistantStreamsTestCase(SocketTestCase):
         service.generate_stream.return_value = iter(["Hello", " ", "world"])
         await self.auth_communicator.connect()
 
-        assert await ask(self.auth_communicator, "Test") == streamed("Hello", " ", "world")
+        assert await ask(self.auth_communicator, "Test") == streamed(
+            "Hello", " ", "world"
+        )
 
     @patch("assistants.conversation_consumer.OpenAIService")
     async def test_each_connection_has_its_own_conversation(

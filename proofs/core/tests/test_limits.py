@@ -11,8 +11,12 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.test import override_settings
 from limits import (
     RateLimitItemPerDay,
-    RateLimitItemPerMinute as per_minute,
     RateLimitItemPerSecond,
+)
+from limits import (
+    RateLimitItemPerMinute as per_minute,
+)
+from limits import (
     RateLimitItemPerSecond as per_second,
 )
 

@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from core.tests.checks import first_socket_path
 from core.tests.faults import receive_frame
 from core.tests.processes import HOST, free_port
 from core.tests.servers import (
@@ -27,7 +28,6 @@ from core.tests.servers import (
     documented_server_command,
     production_environment,
 )
-from core.tests.checks import first_socket_path
 
 HTTPS = {"X-Forwarded-Proto": "https"}
 FOREIGN_ORIGIN = "https://evil.example"
