@@ -24,22 +24,17 @@ class SlowMessage(BaseMessage):
     payload: float
 
 
-class DoneMessage(BaseMessage):
-    action: Literal["done"] = "done"
-    payload: float
-
-
 class Probe(RealtimeConsumer):
     @ws_handler
     async def handle_ping(self, _message: PingMessage) -> PongMessage:
         return PongMessage()
 
-    @ws_handler(output_type=DoneMessage)
-    async def handle_slow(self, message: SlowMessage) -> DoneMessage:
+    @ws_handler(output_type=SlowMessage)
+    async def handle_slow(self, message: SlowMessage) -> SlowMessage:
         if message.payload < 0:  # a long handler that lets the next frames in
             self.let_next_frame_in()
         await asyncio.sleep(abs(message.payload))
-        return DoneMessage(payload=message.payload)
+        return SlowMessage(payload=message.payload)  # when done
 
 
 class RealtimeConsumerTestCase(SocketTestCase):
@@ -56,14 +51,14 @@ class RealtimeConsumerTestCase(SocketTestCase):
         await self.auth_communicator.connect()
         for seconds in (0.05, 0.0):  # side by side, the second would finish first
             await self.auth_communicator.send_message(SlowMessage(payload=seconds))
-        done = [reply for reply in await self.actions(4) if reply[0] == "done"]
-        assert done == [("done", 0.05), ("done", 0.0)]
+        done = [reply for reply in await self.actions(4) if reply[0] == "slow"]
+        assert done == [("slow", 0.05), ("slow", 0.0)]
 
     async def test_a_long_handler_lets_the_next_frames_in(self) -> None:
         await self.auth_communicator.connect()
         await self.auth_communicator.send_message(SlowMessage(payload=-0.5))
         await self.assert_still_answers_ping()
-        assert await self.actions(2) == [("done", -0.5), ("complete", None)]
+        assert await self.actions(2) == [("slow", -0.5), ("complete", None)]
 
     async def test_frames_count_per_client_over_all_its_sockets(self) -> None:
         self.enterContext(fresh_counts(SOCKET_FRAMES_PER_MINUTE=2))
