@@ -7,12 +7,9 @@ class CoreConfig(AppConfig):
 
 
 class RealtimeAppConfig(AppConfig):
-    """An app with a socket, and maybe a page: installing it is all it takes.
-
-    ``config.routing`` mounts its ``routing.router`` under ``/ws/``,
-    ``config.urls`` its ``urls`` if it has a page, and the pages list it.
-    ``core/app_template/`` makes a new one (docs/adding-an-app.md).
-    """
+    """An app with a socket, and maybe a page: installing it is all it takes
+    (``config.routing``, ``config.urls`` and the pages find it). ``core/app_template/``
+    makes a new one (docs/adding-an-app.md)."""
 
     summary: str  # one sentence for the landing page
     page_url_name: str | None = None  # None for a socket with no page

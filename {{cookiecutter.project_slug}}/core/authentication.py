@@ -58,10 +58,8 @@ class AuthenticationView(ChanxAuthView):
 
 class SessionAuthenticator(DjangoAuthenticator):
     """Let everyone in, knowing who is signed in; subclasses narrow the permissions.
-
     A refused client gets chanx's ``authentication`` frame and a close with 4000 +
-    its status (4401, 4403); an accepted one gets no frame.
-    """
+    its status (4401, 4403); an accepted one gets no frame."""
 
     authentication_classes = (SignInAuthentication,)
     permission_classes: "Sequence[_PermissionClass]" = (AllowAny,)

@@ -54,8 +54,6 @@ def user_group_name(user_pk: object) -> str:
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
-    """chanx's consumer, held to per-client limits, order and clean exits."""
-
     # None: the project-wide SOCKET_FRAMES_PER_SECOND / _PER_MINUTE.
     frames_per_second: int | None = None
     frames_per_minute: int | None = None

@@ -53,10 +53,8 @@ async def count(
     name: str, client: str, limits: Sequence[RateLimitItem], fail_open: bool = False
 ) -> Refusal | None:
     """Count one ``name`` event of ``client``; the first limit it exceeds, if any.
-
-    Shortest period first, so an event refused by its minute does not use up its
-    day. Without Redis the event is allowed if ``fail_open``, else this raises.
-    """
+    Shortest period first: an event refused by its minute does not use up its day.
+    Without Redis the event is allowed if ``fail_open``, else this raises."""
     counter = limiter()
     for item in sorted(limits, key=lambda item: item.get_expiry()):
         try:

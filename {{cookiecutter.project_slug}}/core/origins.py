@@ -12,12 +12,10 @@ logger = logging.getLogger(__name__)
 
 
 class AllowedHostsValidator(OriginValidator):
-    """Channels' ``OriginValidator`` on ``ALLOWED_HOSTS``, with the ``Host`` checked too.
-
-    ``Host`` is checked as Django checks it. ``Origin`` may be left out (by
-    scripts, which no foreign site drives; browsers always send it). A repeated
-    or unparsable ``Host`` or ``Origin`` (or not UTF-8) is refused, never an error.
-    """
+    """Channels' ``OriginValidator`` on ``ALLOWED_HOSTS``, with the ``Host`` checked
+    too, as Django checks it. ``Origin`` may be left out (by scripts, which no foreign
+    site drives; browsers always send it). A repeated or unparsable ``Host`` or
+    ``Origin`` (or not UTF-8) is refused, never an error."""
 
     application: Any
 
