@@ -6,9 +6,6 @@ from channels.layers import get_channel_layer
 
 @pytest.fixture(scope="session", autouse=True)
 def channel_layer_loaded() -> None:
-    """Load the channel layer before any test connects a socket.
-
-    The first connect would otherwise import it, and Redis' client is big: on
-    a busy machine that alone can outlast a test's one-second connect timeout.
-    """
+    """Load the channel layer (Redis' client is big) before a test connects: on a
+    busy machine importing it can outlast a test's one-second connect timeout."""
     get_channel_layer()

@@ -1,12 +1,8 @@
 """ASGI entry point: Django for HTTP (behind the ``/healthz/`` and ``/readyz/`` probes), Chanx for websockets.
 
-Websockets pass the origin check, then Channels' session and auth middleware,
-so every consumer finds the signed-in user (or an anonymous one) in
-``scope["user"]``.
-
-Servers import ``application`` from here, for example
-``uvicorn config.asgi:application``. As an entry point it picks the settings:
-production, unless ``DJANGO_SETTINGS_MODULE`` names others.
+Websockets pass the origin check, then Channels' auth (``scope["user"]``). As an
+entry point (``uvicorn config.asgi:application``) it picks production settings
+unless ``DJANGO_SETTINGS_MODULE`` names others.
 """
 
 import os

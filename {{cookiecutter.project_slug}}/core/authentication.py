@@ -1,9 +1,7 @@
-"""Who is on a socket: the Django user signed in through the site's pages.
-
-``config.asgi`` runs every websocket through Channels' ``AuthMiddlewareStack``,
-which puts the session's user in ``scope["user"]``. A consumer with
-``authenticator_class = SessionAuthenticator`` (or a two-line subclass with
-other DRF ``permission_classes``) is checked as an HTTP view would be.
+"""Who is on a socket: the Django user signed in through the site's pages
+(``scope["user"]``, from Channels' ``AuthMiddlewareStack`` in ``config.asgi``).
+A consumer with ``authenticator_class = SessionAuthenticator`` (or a subclass
+with other DRF ``permission_classes``) is checked as an HTTP view would be.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,16 +26,15 @@ if TYPE_CHECKING:
 
 
 class SignInAuthentication(SessionAuthentication):
-    """DRF's session authentication, answering 401 ("sign in"), not 403, to
-    visitors: a socket has no ``WWW-Authenticate`` header to send."""
+    """401 ("sign in"), not 403, to visitors: a socket sends no WWW-Authenticate."""
 
     def authenticate_header(self, request: Request) -> str:
         return "Session"
 
 
 class JSONWhateverTheClientAccepts(BaseContentNegotiation):
-    """JSON, whatever the handshake's ``Accept`` asks: DRF would pick its
-    browsable API (not installed here) for text/html, a 406 for the rest."""
+    """JSON, whatever the handshake's ``Accept``: DRF would pick its browsable API
+    (not installed) for text/html, a 406 for the rest."""
 
     def select_parser(
         self, request: Request, parsers: Iterable[BaseParser]
@@ -61,11 +58,8 @@ class AuthenticationView(ChanxAuthView):
 
 class SessionAuthenticator(DjangoAuthenticator):
     """Let everyone in, knowing who is signed in; subclasses narrow the permissions.
-
-    A refused client gets chanx's ``authentication`` frame, then a close with
-    4000 + its status (4401: sign in first, 4403: not allowed); an accepted
-    one gets no frame: the open socket says enough.
-    """
+    A refused client gets chanx's ``authentication`` frame and a close with 4000 +
+    its status (4401, 4403); an accepted one gets no frame."""
 
     authentication_classes = (SignInAuthentication,)
     permission_classes: "Sequence[_PermissionClass]" = (AllowAny,)

@@ -1,25 +1,20 @@
 """The base of every socket here: what one client may do, and what it may not cost.
 
-``RealtimeConsumer`` is chanx's ``AsyncJsonWebsocketConsumer`` keeping these
-promises on every connection:
+``RealtimeConsumer`` is chanx's ``AsyncJsonWebsocketConsumer`` with these promises:
 
-- **Limits**: frames count per client (``core.limits``: its signed-in user,
-  else its address) over all its sockets and server processes, per second and
-  per minute (``SOCKET_FRAMES_PER_SECOND``, ``_PER_MINUTE``, or the class's
-  own). A frame over them gets an ``error`` frame ``{"code": "rate_limited",
-  "detail", "retry_after"}`` and is not handled; the socket stays open.
-- **Order**: frames are handled one at a time, in the order they came; a long
-  handler calls ``let_next_frame_in`` so that pings are still answered.
-- **Membership**: however the connection ends, it leaves every group; a send
-  to a client already gone is dropped, not raised.
-- **Slow readers**: a client whose sends have not moved for
-  ``SOCKET_SEND_TIMEOUT`` seconds is closed (1008), leaves its groups and is
-  logged in one WARNING (``core.sends``), so it holds up nobody else.
-- **Redis outages**: a socket with a channel layer is closed with 1013 and a
-  reason the page shows when the layer fails or Redis stops answering
+- **Limits**: a client's frames (``core.limits.client_key``) count over all its
+  sockets and processes, per second and minute (``SOCKET_FRAMES_PER_*`` or the
+  class's own); one over gets an ``error`` frame ``{"code": "rate_limited",
+  "detail", "retry_after"}``, is not handled, and the socket stays open.
+- **Order**: frames are handled one at a time, as they came; a long handler
+  calls ``let_next_frame_in`` so that pings are still answered.
+- **Membership**: however it ends, it leaves every group; a send to a client
+  gone is dropped, not raised.
+- **Slow readers**: a client whose sends stall for ``SOCKET_SEND_TIMEOUT`` s is
+  closed (1008) and logged in one WARNING (``core.sends``).
+- **Redis outages**: a socket with a layer is closed with 1013 and a reason
   (``core.outage``); one with ``channel_layer_alias = NO_CHANNEL_LAYER`` stays.
-- **Per-user pushes**: a signed-in user's sockets join ``user_group_name(pk)``:
-  one ``group_send`` reaches all of them.
+- **Per-user pushes**: a signed-in user's sockets join ``user_group_name(pk)``.
 - **Cheap deliveries**: layer events skip Channels' per-message database check,
   settings are read once, and no timer is armed per frame.
 """
@@ -40,15 +35,9 @@ from chanx.messages.outgoing import CompleteMessage, ErrorMessage
 from django.conf import settings
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 
+from core import outage
 from core.authentication import signed_in_user
 from core.limits import Refusal, client_key, count, rate_limited
-from core.outage import (
-    close_try_again_later,
-    drop_pooled_connections,
-    is_redis_failure,
-    redis_outage,
-    report_outage,
-)
 from core.sends import GuardedSend
 
 logger = logging.getLogger(__name__)
@@ -65,8 +54,6 @@ def user_group_name(user_pk: object) -> str:
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
-    """chanx's consumer, held to per-client limits, order and clean exits."""
-
     # None: the project-wide SOCKET_FRAMES_PER_SECOND / _PER_MINUTE.
     frames_per_second: int | None = None
     frames_per_minute: int | None = None
@@ -86,13 +73,11 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         return self.completion
 
     @property
-    def client_gone(self) -> bool:
-        """Whether the client has left (or was dropped): nothing reaches it now."""
+    def client_gone(self) -> bool:  # left, or dropped: nothing reaches it now
         return self.sends.gone
 
     @property
-    def client(self) -> str:
-        """Whom this socket's events count for (``core.limits.client_key``)."""
+    def client(self) -> str:  # whom its events count for
         return client_key(self.scope)
 
     async def __call__(
@@ -102,9 +87,9 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         self.raw_send = send
         self.sends = GuardedSend(send, settings.SOCKET_SEND_TIMEOUT, scope)
         layered = self.channel_layer_alias in settings.CHANNEL_LAYERS
-        outage = redis_outage() if layered else None
-        if outage is not None:
-            outage.keep_watch(self, self.close_for_outage)
+        watch = outage.redis_outage() if layered else None
+        if watch is not None:
+            watch.keep_watch(self, self.close_for_outage)
         try:
             await super().__call__(scope, receive, self.sends)
         except asyncio.CancelledError:
@@ -112,14 +97,14 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
                 raise
             self.sends.main_task.uncancel()  # type: ignore[union-attr]
         except Exception as error:
-            if not is_redis_failure(error):
+            if not outage.is_redis_failure(error):
                 raise
-            report_outage(error)
+            outage.report_outage(error)
             await self.close_for_outage()
-            await drop_pooled_connections(self.channel_layer)
+            await outage.drop_pooled_connections(self.channel_layer)
         finally:
-            if outage is not None:
-                outage.forget(self)
+            if watch is not None:
+                watch.forget(self)
             if not self.groups_left:  # ended some other way than a disconnect
                 await self.leave_groups()
 
@@ -134,12 +119,11 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
     async def close_for_outage(self) -> None:
         if not (self.close_sent or self.sends.gone):
             self.close_sent = True
-            await close_try_again_later(self.raw_send, accept=not self.answered)
+            await outage.close_try_again_later(self.raw_send, accept=not self.answered)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Hand channel-layer events straight to their handler, without Channels'
-        ``close_old_connections`` in a thread (half a server's CPU per delivered
-        broadcast): they only forward to the client. Client messages keep it."""
+        """Layer events skip Channels' ``close_old_connections`` in a thread (half a
+        server's CPU per broadcast): they only forward to the client."""
         if message["type"].startswith("websocket."):
             await super().dispatch(message)
             return
@@ -174,8 +158,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
             try:
                 await self.channel_layer.group_discard(group, channel_name)
             except Exception as error:
-                if is_redis_failure(error):
-                    report_outage(error)
+                if outage.is_redis_failure(error):
+                    outage.report_outage(error)
                 else:
                     logger.warning("Could not leave group %s: %r", group, error)
 
@@ -187,14 +171,9 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
             await super().receive(text_data, bytes_data, **kw)
 
     async def over_frame_limit(self) -> bool:
-        limits = [
-            RateLimitItemPerSecond(
-                self.frames_per_second or settings.SOCKET_FRAMES_PER_SECOND
-            ),
-            RateLimitItemPerMinute(
-                self.frames_per_minute or settings.SOCKET_FRAMES_PER_MINUTE
-            ),
-        ]
+        second = self.frames_per_second or settings.SOCKET_FRAMES_PER_SECOND
+        minute = self.frames_per_minute or settings.SOCKET_FRAMES_PER_MINUTE
+        limits = [RateLimitItemPerSecond(second), RateLimitItemPerMinute(minute)]
         refusal = await count("frames", self.client, limits, fail_open=True)
         if refusal is not None:
             await self.send_rate_limited("Too many messages", refusal)

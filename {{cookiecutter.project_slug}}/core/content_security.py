@@ -1,7 +1,5 @@
-"""The Content-Security-Policy header, from ``CONTENT_SECURITY_POLICY`` (django-csp).
-
-Two additions need the request, so they are made here rather than in settings:
-the page's own websocket origin, and what the AsyncAPI docs page needs.
+"""The Content-Security-Policy header, from ``CONTENT_SECURITY_POLICY`` (django-csp),
+plus what needs the request: the page's websocket origin, the AsyncAPI docs' needs.
 """
 
 from typing import Any
@@ -12,10 +10,8 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponseBase
 
-# The docs page renders with AsyncAPI's standalone bundle, loaded from a CDN
-# and started by an inline script: both carry the response's nonce
-# (core/templates/channels/asyncapi_docs.html), as does its stylesheet. The
-# bundle validates the schema with ajv, which compiles its validators with
+# The docs page's AsyncAPI bundle (from a CDN), inline script and stylesheet carry
+# the nonce (core/templates/channels/asyncapi_docs.html); the bundle's ajv needs
 # ``new Function``: hence 'unsafe-eval', on this page only
 # (https://github.com/asyncapi/asyncapi-react/issues/741).
 ASYNCAPI_DOCS_POLICY: dict[str, list[Any]] = {
@@ -54,11 +50,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
 
 def same_host_socket_origin(request: HttpRequest) -> str | None:
-    """``wss://`` or ``ws://`` and the page's host: where its sockets connect.
-
-    CSP3 browsers let ``'self'`` cover it; older ones (Safari before 16) need
-    it spelled out. ``None`` for a request refused for its host.
-    """
+    """Where the page's sockets connect, for browsers whose ``'self'`` does not
+    cover it (Safari before 16); ``None`` for a request refused for its host."""
     try:
         host = request.get_host()
     except DisallowedHost:

@@ -7,8 +7,7 @@ from core.apps import realtime_apps
 
 
 def project(request: HttpRequest) -> dict[str, Any]:
-    """Give every page the project's name, its realtime apps and whether the
-    AsyncAPI docs are served, for the nav."""
+    """The project's name, its realtime apps and whether the docs are served."""
     return {
         "project_name": settings.PROJECT_NAME,
         "asyncapi_public": settings.ASYNCAPI_PUBLIC,

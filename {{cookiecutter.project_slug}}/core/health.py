@@ -1,10 +1,7 @@
 """Liveness and readiness probes, answered in front of Django's host check and
 HTTPS redirect: a probe from inside a container has neither a host nor TLS.
-
-``GET /healthz/`` is ``200 ok`` while the process takes requests, whatever
-Redis does, so an outage does not get the server restarted. ``GET /readyz/``
-runs django-health-check's Redis check when ``REDIS_URL`` is set: ``503``
-while Redis does not answer, so a load balancer sends new clients elsewhere.
+``/healthz/`` is ``200 ok`` whatever Redis does, so an outage restarts nothing;
+``/readyz/`` is ``503`` while ``REDIS_URL``'s Redis does not answer.
 """
 
 import functools
@@ -26,8 +23,7 @@ PING_TIMEOUT = 0.5
 
 def redis_check(url: str) -> Any:
     """django-health-check's Redis check: a PING, first try, within PING_TIMEOUT."""
-    # Here, not at the top: django-health-check loads Redis' client, which a
-    # project without REDIS_URL never needs.
+    # Here, not at the top: they load Redis' client, needless without REDIS_URL.
     from health_check.contrib.redis import Redis as RedisCheck
     from redis.asyncio import Redis
     from redis.backoff import NoBackoff
@@ -94,12 +90,7 @@ class HealthCheck:
         headers = [
             (k.encode("latin1"), v.encode("latin1")) for k, v in response.items()
         ]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status_code,
-                "headers": headers,
-            }
-        )
+        start = {"status": response.status_code, "headers": headers}
+        await send({"type": "http.response.start", **start})
         body = b"" if scope.get("method") == "HEAD" else response.content
         await send({"type": "http.response.body", "body": body})

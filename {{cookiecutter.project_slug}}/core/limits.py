@@ -1,9 +1,9 @@
-"""Rate limits per client (its signed-in user, else its address: ``client_key``)
-over all its sockets, counted by the ``limits`` library: in Redis when
-``REDIS_URL`` is set, so every server process sees them, else in memory. Windows
-are fixed: a minute's count starts at a client's first event, then afresh."""
+"""Rate limits per client (``client_key``) over all its sockets, counted by the
+``limits`` library in fixed windows: in Redis when ``REDIS_URL`` is set, so every
+server process sees them, else in memory."""
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import math
@@ -40,13 +40,10 @@ def limiter() -> FixedWindowRateLimiter:
     loop = asyncio.get_running_loop()
     made = _limiters.get(loop)
     if made is None or made[0] != f"{prefix}@{uri}":
+        # Give up soon rather than hold a socket waiting.
+        timeouts = {"socket_connect_timeout": 2, "socket_timeout": 2}
         storage = storage_from_string(
-            uri,
-            implementation="redispy",
-            key_prefix=prefix,
-            # Give up soon rather than hold a socket waiting.
-            socket_connect_timeout=2,
-            socket_timeout=2,
+            uri, implementation="redispy", key_prefix=prefix, **timeouts
         )
         made = _limiters[loop] = (f"{prefix}@{uri}", FixedWindowRateLimiter(storage))
     return made[1]
@@ -56,11 +53,8 @@ async def count(
     name: str, client: str, limits: Sequence[RateLimitItem], fail_open: bool = False
 ) -> Refusal | None:
     """Count one ``name`` event of ``client``; the first limit it exceeds, if any.
-
-    Shortest period first, stopping at a refusal: an event refused by its
-    minute does not use up its day. If Redis cannot be reached, the event is
-    allowed when ``fail_open`` (the outage is reported), else this raises.
-    """
+    Shortest period first: an event refused by its minute does not use up its day.
+    Without Redis the event is allowed if ``fail_open``, else this raises."""
     counter = limiter()
     for item in sorted(limits, key=lambda item: item.get_expiry()):
         try:
@@ -88,14 +82,11 @@ async def rate_limited(
     if refusal is None:
         return {"code": "rate_limited", "detail": f"{what}."}
     wait = refusal.retry_after
-    try:
-        news = await limiter().hit(RateLimitItemPerHour(1), "logged", client)
-    except Exception:
-        news = False
-    if news:
-        logger.info(
-            "Refusing %s of %s on %s: over %s", what, client, path, refusal.limit
-        )
+    with contextlib.suppress(Exception):
+        if await limiter().hit(RateLimitItemPerHour(1), "logged", client):
+            logger.info(
+                "Refusing %s of %s on %s: over %s", what, client, path, refusal.limit
+            )
     return {
         "code": "rate_limited",
         "detail": f"{what} ({refusal.limit}). Try again in {wait} second{'s' * (wait != 1)}.",
@@ -104,12 +95,8 @@ async def rate_limited(
 
 
 def client_key(scope: Mapping[str, Any]) -> str:
-    """Whom a connection's events count for: its signed-in user, else its address.
-
-    IPv6 clients usually hold a whole /64 network, so they count per network.
-    Behind a proxy the address is the one the server was told to believe
-    (uvicorn's ``--forwarded-allow-ips``).
-    """
+    """Whom a connection's events count for: its signed-in user, else its address
+    (an IPv6 client's /64 network: it usually holds all of it)."""
     user = signed_in_user(scope)
     if user is not None:
         return f"user:{user.pk}"

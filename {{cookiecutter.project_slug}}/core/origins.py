@@ -12,16 +12,10 @@ logger = logging.getLogger(__name__)
 
 
 class AllowedHostsValidator(OriginValidator):
-    """Channels' ``OriginValidator`` on ``ALLOWED_HOSTS``, with the ``Host`` checked too.
-
-    ``Host`` is checked as Django checks it (the header, else the server's own
-    address). ``Origin`` is matched by Channels when there is one: browsers
-    always send it, so a foreign site's page is always caught, while scripts
-    and apps, which no other site can drive, may leave it out (Channels'
-    validator would refuse them). A repeated ``Host`` or ``Origin``, or a
-    header that cannot be parsed (or is not UTF-8, which chanx would fail on),
-    is refused, never an error.
-    """
+    """Channels' ``OriginValidator`` on ``ALLOWED_HOSTS``, with the ``Host`` checked
+    too, as Django checks it. ``Origin`` may be left out (by scripts, which no foreign
+    site drives; browsers always send it). A repeated or unparsable ``Host`` or
+    ``Origin`` (or not UTF-8) is refused, never an error."""
 
     application: Any
 
@@ -59,9 +53,8 @@ class AllowedHostsValidator(OriginValidator):
 
 def server_host(scope: Any) -> str | None:
     """The server's own address, which Django uses when ``Host`` is missing."""
-    server = scope.get("server")
-    if not server or server[0] is None:
+    host, port = scope.get("server") or (None, None)
+    if host is None:
         return None  # only an in-process test communicator has neither
-    host, port = str(server[0]), server[1]
-    host = f"[{host}]" if ":" in host else host
+    host = f"[{host}]" if ":" in str(host) else str(host)
     return host if port is None else f"{host}:{port}"

@@ -1,14 +1,8 @@
-"""A Redis outage: noticed, logged once, and waited out.
-
-While Redis is down, channels-redis' pubsub layer logs a traceback about once
-a second and every socket that needs Redis fails on it. All of that is
-reported here instead: the first report logs one WARNING, the rest go to
-DEBUG, and once Redis answers a PING again one INFO says so. While sockets
-that need Redis are open it is pinged every ``WATCH_INTERVAL`` seconds (the
-pubsub layer reconnects by itself, so a silent Redis would otherwise leave
-them open, hearing nothing), and every ``PROBE_INTERVAL`` during an outage.
-``settings.LOGGING`` loads ``QuietRedisOutage`` from here: this module imports
-no app, and Redis' client only once it is needed.
+"""A Redis outage: noticed, logged once (one WARNING, the rest at DEBUG, one INFO
+when Redis answers again), and waited out. Redis is pinged every
+``WATCH_INTERVAL`` while sockets need it (the pubsub layer reconnects by itself,
+so they would hear nothing), every ``PROBE_INTERVAL`` during an outage.
+``settings.LOGGING`` loads this module: it imports no app, and Redis' client late.
 """
 
 import asyncio
@@ -93,9 +87,7 @@ class RedisOutage:
                     await on_silence()
 
 
-_outages: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisOutage]" = (
-    weakref.WeakKeyDictionary()
-)
+_outages = weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisOutage]()
 
 
 def redis_outage() -> RedisOutage | None:
@@ -125,23 +117,18 @@ def report_outage(failure: BaseException | str) -> None:
 
 async def close_try_again_later(send: Callable[[Any], Any], accept: bool) -> None:
     """Close a socket for the outage with a reason; ``accept`` it first if unanswered."""
+    close = {"code": CLOSE_TRY_AGAIN_LATER, "reason": LAYER_UNAVAILABLE}
     try:
         if accept:
             await send({"type": "websocket.accept", "subprotocol": None, "headers": []})
-        await send(
-            {
-                "type": "websocket.close",
-                "code": CLOSE_TRY_AGAIN_LATER,
-                "reason": LAYER_UNAVAILABLE,
-            }
-        )
+        await send({"type": "websocket.close", **close})
     except Exception as error:  # the client left meanwhile: nobody to tell
         logger.info("Could not close a socket: %s", type(error).__name__)
 
 
 async def drop_pooled_connections(layer: Any) -> None:
-    """Disconnect the core Redis layer's pooled connections: those idle when Redis
-    went down are dead, and would fail the first sockets after a restart."""
+    """Drop the core Redis layer's pooled connections: dead, they would fail the
+    first sockets after a restart."""
     for index in range(len(getattr(layer, "hosts", []))):
         try:
             await layer.connection(index).connection_pool.disconnect()
@@ -150,8 +137,8 @@ async def drop_pooled_connections(layer: Any) -> None:
 
 
 class QuietRedisOutage(logging.Filter):
-    """Turn channels-redis' tracebacks of an unreachable Redis into outage reports;
-    any other record passes as it is, traceback and all: that is a bug to see."""
+    """channels-redis' tracebacks of an unreachable Redis become outage reports;
+    any other record passes, traceback and all: that is a bug to see."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None

@@ -7,12 +7,8 @@ from channels.security.websocket import WebsocketDenier
 
 
 class RefusingURLRouter(URLRouter):
-    """Deny the handshake for a path no route matches.
-
-    Channels' router raises ``ValueError`` there, which the server reports as
-    an application error with a traceback; a mistyped URL is the client's
-    mistake, so it gets a plain refusal instead.
-    """
+    """Deny the handshake for a path no route matches: a client's mistake, not
+    Channels' ``ValueError``, which the server logs with a traceback."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
         try:

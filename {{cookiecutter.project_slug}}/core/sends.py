@@ -55,10 +55,9 @@ class GuardedSend:
         if still < self.timeout:
             self.check = self.loop.call_later(self.timeout - still, self.check_moving)
             return
+        path = self.scope.get("path", "?")
         logger.warning(
-            "Dropped a client of %s that read nothing for %s s",
-            self.scope.get("path", "?"),
-            self.timeout,
+            "Dropped a client of %s that read nothing for %s s", path, self.timeout
         )
         self.gone = self.dropped = True
         # The close waits behind the unread frames for as long as the server lets it.

@@ -1,8 +1,5 @@
-"""Settings every environment shares.
-
-Anything a deployment may change is read from the environment (or a ``.env``
-file beside ``manage.py``); ``dev``, ``test`` and ``production`` add the rest.
-"""
+"""Settings every environment shares; what a deployment may change comes from the
+environment (or ``.env`` beside ``manage.py``)."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -32,9 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
-    # Full paths: each apps.py also imports core's RealtimeAppConfig, which
-    # would make Django's automatic pick ambiguous. Core comes before chanx so
-    # that its templates/channels/ overrides chanx's AsyncAPI docs page.
+    # Full paths: each apps.py imports RealtimeAppConfig too, which would make
+    # Django's pick ambiguous. Core's templates/channels/ overrides chanx's.
     "core.apps.CoreConfig",
     "chanx.channels",
     {%- if cookiecutter.use_chat %}
@@ -67,7 +63,6 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -104,11 +99,9 @@ if ADMIN_URL.startswith("/") or not ADMIN_URL.endswith("/"):
         "and with a trailing one, like 'staff-7f3k/'."
     )
 
-# Password guessing (django-axes): after DJANGO_AXES_FAILURE_LIMIT failed
-# logins, the admin's or any other, a client address may not log in for
-# DJANGO_AXES_COOLOFF_MINUTES, with the right password either. The address is
-# the one the ASGI server reports, which believes forwarded headers only from
-# FORWARDED_ALLOW_IPS; axes must not read them itself.
+# Password guessing (django-axes): after DJANGO_AXES_FAILURE_LIMIT failed logins
+# an address may not log in for DJANGO_AXES_COOLOFF_MINUTES. The address is the
+# ASGI server's (forwarded headers only from FORWARDED_ALLOW_IPS), not axes' own.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -121,10 +114,8 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
 
-# Content-Security-Policy (django-csp) on every page: scripts, styles and
-# everything else from this site only, none inline; no plugins, no <base>, no
-# framing, forms post here only. core.content_security adds the page's own
-# websocket origin to connect-src and the AsyncAPI docs page's extras.
+# Content-Security-Policy (django-csp): everything from this site only, nothing
+# inline; core.content_security adds the socket origin and the docs page's needs.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -144,50 +135,34 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# Where ``manage.py collectstatic`` gathers them, for production to serve.
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 
-# With REDIS_URL unset, sockets talk through memory: one process serves every
-# app with no service running. Set it to share messages between processes.
+# Unset: sockets talk through memory, in one process. Set: through Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # Redis pub/sub, chosen from measurements (docs/capacity.md): it
-    # lost nothing where the core layer dropped messages past its capacity, at
-    # a fraction of the latency, and never runs into redis-py's pool limit. No
-    # read timeout: on Python 3.11 one turns a closing socket's cancellation
-    # into an error or a hang. An unreachable Redis fails a send in 2 s.
+    # Redis pub/sub, chosen from measurements (docs/capacity.md). No read timeout:
+    # on Python 3.11 one turns a closing socket's cancellation into an error or a
+    # hang. An unreachable Redis fails a send in 2 s.
+    _host = {"address": REDIS_URL, "socket_timeout": None, "socket_connect_timeout": 2}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": None,
-                        "socket_connect_timeout": 2,
-                    }
-                ],
-            },
+            "CONFIG": {"hosts": [_host]},
         },
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Everything to standard output, where terminals, containers and process
-# managers collect it; Django's error reports leave secrets out.
+# Everything to standard output, where terminals, containers and process managers
+# collect it.
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {
-            "format": "{asctime} {levelname} {name}: {message}",
-            "style": "{",
-        },
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}
     },
-    "filters": {
-        "redis_outage": {"()": "core.outage.QuietRedisOutage"},
-    },
+    "filters": {"redis_outage": {"()": "core.outage.QuietRedisOutage"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -205,9 +180,8 @@ LOGGING = {
     },
 }
 
-# Frames one client (its signed-in user, else its address) may send a second
-# and a minute over all its sockets (core.consumers); a client whose sends have
-# not moved for SOCKET_SEND_TIMEOUT seconds stopped reading, and is dropped.
+# Frames one client may send a second and a minute over all its sockets; one
+# whose sends have not moved for SOCKET_SEND_TIMEOUT seconds is dropped.
 SOCKET_FRAMES_PER_SECOND = env.int("SOCKET_FRAMES_PER_SECOND", default=10)
 SOCKET_FRAMES_PER_MINUTE = env.int("SOCKET_FRAMES_PER_MINUTE", default=120)
 SOCKET_SEND_TIMEOUT = env.float("SOCKET_SEND_TIMEOUT", default=10.0)

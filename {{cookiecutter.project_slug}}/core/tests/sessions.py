@@ -22,8 +22,4 @@ def session_cookie(user: User) -> tuple[bytes, bytes]:
 
 async def signed_in_headers(username: str) -> list[tuple[bytes, bytes]]:
     """Handshake headers of a new user ``username``, signed in."""
-
-    def sign_in() -> tuple[bytes, bytes]:
-        return session_cookie(make_user(username))
-
-    return [await sync_to_async(sign_in)()]
+    return [await sync_to_async(lambda: session_cookie(make_user(username)))()]

@@ -14,6 +14,7 @@ from django.test import override_settings
 # chanx waits one second for a reply; a busy machine may need longer, and a
 # longer wait costs nothing once the reply's completion frame has come.
 REPLY_TIMEOUT = 5.0
+AsyncTest = Callable[..., Awaitable[Any]]
 
 
 def fresh_counts(**limits: Any) -> override_settings:
@@ -22,13 +23,9 @@ def fresh_counts(**limits: Any) -> override_settings:
 
 
 class SocketTestCase(WebsocketTestCase):
-    """``WebsocketTestCase`` that hangs up before the test's event loop ends.
-
-    chanx 2.13.0 disconnects in ``tearDown``, once the loop has closed and
-    cancelled the consumers: they still leave their groups
-    (``RealtimeConsumer``), but a Redis layer may be left bound to the dead
-    loop. Hanging up first lets each consumer stop as it would in production.
-    """
+    """``WebsocketTestCase`` that hangs up before the test's event loop ends: chanx
+    2.13.0 disconnects in ``tearDown``, after the loop closed, which may leave a
+    Redis layer bound to the dead loop. So each consumer stops as in production."""
 
     def __init__(self, methodName: str = "runTest") -> None:
         super().__init__(methodName)
@@ -36,9 +33,7 @@ class SocketTestCase(WebsocketTestCase):
         if test is not None and inspect.iscoroutinefunction(test):
             setattr(self, methodName, self.hanging_up(test))
 
-    def hanging_up(
-        self, test: Callable[..., Awaitable[Any]]
-    ) -> Callable[..., Awaitable[Any]]:
+    def hanging_up(self, test: AsyncTest) -> AsyncTest:
         async def run(*args: Any, **kwargs: Any) -> Any:
             try:
                 return await test(*args, **kwargs)

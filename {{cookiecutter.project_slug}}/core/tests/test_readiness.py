@@ -13,14 +13,10 @@ async def django(scope: Any, receive: Any, send: Any) -> None:
 
 
 async def probe(path: str) -> tuple[int, bytes]:
-    sent: list[Any] = []
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
+    sent: asyncio.Queue[Any] = asyncio.Queue()
     scope = {"type": "http", "path": path, "method": "GET", "headers": []}
-    await HealthCheck(django)(scope, None, send)
-    return sent[0]["status"], sent[1]["body"]
+    await HealthCheck(django)(scope, None, sent.put)
+    return sent.get_nowait()["status"], sent.get_nowait()["body"]
 
 
 def test_the_process_is_alive_and_ready_without_redis() -> None:
