@@ -267,8 +267,8 @@ class Command:
             "--senders",
             type=bounded(int, 1, 1000, "a whole number"),
             default=1,
-            help="sockets that share the sending, for servers that limit "
-            "each socket's rate (default: 1)",
+            help="sockets that share the sending (default: 1); the server "
+            "limits each client, not each socket: raise its limits to send faster",
         )
         parser.add_argument(
             "--size",

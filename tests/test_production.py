@@ -306,7 +306,11 @@ def test_compose_runs_redis_the_web_server_and_the_worker_with_system(
 def environment_variables(project: Path, compose: dict[str, Any]) -> set[str]:
     """Every variable the settings, the image and the Compose file read."""
     names = set()
-    for settings in (project / "config" / "settings").glob("*.py"):
+    settings_modules = [
+        *(project / "config" / "settings").glob("*.py"),
+        *project.glob("*/settings.py"),  # an app's own settings
+    ]
+    for settings in settings_modules:
         names.update(SETTINGS_VARIABLE.findall(settings.read_text()))
     compose_text = (project / "compose.yaml").read_text()
     names.update(re.findall(r"(?<!\$)\$\{(\w+)", compose_text))
