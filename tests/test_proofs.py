@@ -53,7 +53,11 @@ def run_proofs(
     result = run(
         pytest_command(bake_python, "-q", *options, *modules),
         copy,
-        clean_environment(PYTHONPATH=str(copy), **environment),
+        clean_environment(
+            PYTHONPATH=str(copy),
+            TEMPLATE_SCRIPTS=str(TEMPLATE_DIR / "scripts"),
+            **environment,
+        ),
     )
     passed_tests(result)
 
