@@ -23,7 +23,15 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import Subset, clean_environment, run, shared_environment
+from bakery import (
+    EMPTIEST,
+    FULLEST,
+    SUBSETS,
+    Subset,
+    clean_environment,
+    run,
+    shared_environment,
+)
 
 PRODUCTION = "config.settings.production"
 REQUIRED_PRODUCTION_ENV = {
@@ -91,7 +99,18 @@ def test_production_without_a_secret_key_stops_with_one_clear_line(
 # --- type checks --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("checker", ["mypy", "pyright"])
+# mypy on every subset (a pruned app must leave every import typed); pyright,
+# the second opinion on the same code, on the fullest and the emptiest.
+TYPE_CHECKS = [("mypy", subset) for subset in SUBSETS] + [
+    ("pyright", subset) for subset in (FULLEST, EMPTIEST)
+]
+
+
+@pytest.mark.parametrize(
+    ("checker", "subset"),
+    TYPE_CHECKS,
+    ids=[f"{subset.id}-{checker}" for checker, subset in TYPE_CHECKS],
+)
 def test_type_checks_pass(
     project: Path, bake_python: Path, checker: str, shared_dir: Path
 ) -> None:
