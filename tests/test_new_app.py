@@ -1,5 +1,6 @@
 """A new realtime app from the bake's app template, made as docs/adding-an-app.md
-says, works in the fullest and the emptiest bakes: one with a page and one socket-only, side by side.
+says, works in the fullest and the emptiest bakes: one with a page and one
+socket-only, side by side.
 
 Each runs on a copy of the subset's bake, with the shared environment.
 """
