@@ -29,7 +29,7 @@ from run_proofs import PROOFS, overlay, pytest_command
 # The fullest bake's proofs, a few apps' at a time so that workers run them
 # side by side: they mostly wait (for servers to start, Redis to come back, a
 # killed worker's job to be redelivered) rather than compute.
-SHARDS = [("chat",), ("system",), ("core", "assistants")]
+SHARDS = [("chat",), ("system",), ("core", "assistants"), ("deploy",)]
 
 
 def needing_redis() -> set[str]:

@@ -80,6 +80,11 @@ DATABASES = {
         env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
     ),
 }
+# Under ASGI a connection kept per thread leaks (CONN_MAX_AGE stays 0): PostgreSQL
+# connections are lent from psycopg's pool, at most DATABASE_POOL_SIZE a process.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _pool_size = env.int("DATABASE_POOL_SIZE", default=4)
+    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": _pool_size}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
