@@ -105,7 +105,13 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
     ),
     "system": OptionalApp(
         answer="use_system",
-        paths=("system", "config/celery.py", "Procfile.dev", "docs/system.md"),
+        paths=(
+            "system",
+            "config/celery.py",
+            "Procfile.dev",
+            "docs/system.md",
+            "deploy/systemd/worker.service",
+        ),
         traces=(
             *imported("system", "celery"),
             quoted_path("system"),

@@ -8,6 +8,7 @@ name is checked against the bake.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import secrets
 import shlex
 import shutil
 import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,8 +29,10 @@ from bakery import (
     EMPTIEST,
     FULLEST,
     SUBSETS,
+    TEMPLATE_DIR,
     Subset,
     clean_environment,
+    free_port,
     run,
     shared_environment,
 )
@@ -283,40 +287,116 @@ def compose(project: Path) -> dict[str, Any]:
     return document
 
 
-def test_compose_runs_redis_the_web_server_and_the_worker_with_system(
+def test_compose_runs_the_proxy_two_web_servers_postgres_and_redis(
     project: Path, subset: Subset, compose: dict[str, Any]
 ) -> None:
     services = compose["services"]
-    expected = {"redis", "migrate", "web"} | (
+    app_services = {"migrate", "web-1", "web-2"} | (
         {"worker"} if "system" in subset.apps else set()
     )
-    assert set(services) == expected
+    assert set(services) == app_services | {"postgres", "redis", "proxy"}
 
     assert services["redis"]["image"].startswith("redis:")
-    for name in expected - {"redis"}:
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
+    assert services["postgres"]["volumes"] == ["postgres:/var/lib/postgresql/data"]
+    proxy_address = services["proxy"]["networks"]["backend"]["ipv4_address"]
+    for name in app_services:
         service = services[name]
         assert (project / service["build"] / "Dockerfile").is_file(), name
         environment = service["environment"]
         assert environment["DJANGO_SETTINGS_MODULE"] == PRODUCTION
         assert_module_exists(project, environment["DJANGO_SETTINGS_MODULE"])
         assert environment["REDIS_URL"].startswith("redis://redis:"), name
+        assert environment["DATABASE_URL"].startswith("postgres://app:"), name
+        assert environment["DATABASE_URL"].endswith("@postgres:5432/app"), name
+        assert environment["FORWARDED_ALLOW_IPS"] == proxy_address, name
         assert "${DJANGO_SECRET_KEY:?" in environment["DJANGO_SECRET_KEY"]
+        assert "ports" not in service, f"{name} is reached through the proxy only"
+        if name != "migrate":
+            assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+            assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+            migrated = service["depends_on"]["migrate"]["condition"]
+            assert migrated == "service_completed_successfully", name
 
     migrate = services["migrate"]["command"]
     assert migrate[:3] == ["python", "manage.py", "migrate"]
     assert (project / "manage.py").is_file()
+    for web in ("web-1", "web-2"):
+        assert "command" not in services[web]  # the image's uvicorn command
 
-    web = services["web"]
-    assert "command" not in web  # the image's uvicorn command
-    assert web["ports"] == ["${WEB_BIND:-127.0.0.1}:8000:8000"]  # local by default
-    assert web["depends_on"]["redis"]["condition"] == "service_healthy"
-    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    # The proxy: the Dockerfile's nginx stage, with the shipped configuration,
+    # before both web servers, the only service published.
+    proxy = services["proxy"]
+    assert proxy["build"] == {"context": ".", "target": "proxy"}
+    image = (project / "Dockerfile").read_text()
+    assert re.search(r"^FROM nginx:\S+ AS proxy$", image, re.M)
+    assert "COPY deploy/nginx.conf /etc/nginx/conf.d/default.conf" in image
+    nginx_conf = (project / "deploy" / "nginx.conf").read_text()
+    for web in ("web-1", "web-2"):
+        assert f"server {web}:8000" in nginx_conf
+    assert proxy["volumes"] == ["./certs:/etc/nginx/certs:ro"]
 
     if "system" in subset.apps:
         worker = services["worker"]["command"]
         assert worker[:4] == ["celery", "-A", "config", "worker"]
         assert_module_exists(project, "config.celery")
         assert "celery" in (project / "pyproject.toml").read_text()
+
+
+def nginx_helpers() -> Any:
+    """The proofs' nginx module (it imports nothing of Django)."""
+    path = TEMPLATE_DIR / "proofs" / "deploy" / "tests" / "nginx.py"
+    spec = importlib.util.spec_from_file_location("proofs_nginx", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_deployment_files_pass_the_tools_made_for_them(
+    project: Path, subset: Subset, bake_python: Path, tmp_path: Path
+) -> None:
+    tools = Path(sys.executable).parent
+    run([tools / "hadolint", "Dockerfile"], project)
+    workflow = ".github/workflows/ci.yml"
+    run([tools / "zizmor", "--offline", "--no-progress", workflow], project)
+    schema = [tools / "check-jsonschema", "--builtin-schema"]
+    run([*schema, "vendor.github-workflows", workflow], project)
+    run([*schema, "vendor.compose-spec", "compose.yaml"], project)
+
+    # nginx's own test of the shipped configuration, on loopback names.
+    nginx = nginx_helpers()
+    nginx.self_signed_certificate(tmp_path / "certs")
+    site = nginx.site_config(
+        (project / "deploy" / "nginx.conf").read_text(),
+        [free_port(), free_port()],
+        free_port(),
+        free_port(),
+        tmp_path / "certs",
+        tmp_path,
+    )
+    checked = run(
+        nginx.nginx_command(nginx.write_config(tmp_path, site), "-t"), project
+    )
+    assert "test is successful" in checked.stderr
+
+    # The systemd units, pointed at this bake and its environment.
+    slug = project.name
+    units = sorted((project / "deploy" / "systemd").glob("*.service"))
+    assert [unit.name for unit in units] == ["web@.service"] + (
+        ["worker.service"] if "system" in subset.apps else []
+    )
+    for unit in units:
+        text = (
+            unit.read_text()
+            .replace(f"/srv/{slug}/.venv", str(bake_python.parent.parent))
+            .replace(f"/srv/{slug}", str(project))
+        )
+        (tmp_path / unit.name).write_text(text)
+        instance = unit.name.replace("@.", "@8000.")
+        verified = run(["systemd-analyze", "verify", instance], tmp_path)
+        assert not verified.stderr.strip(), verified.stderr
 
 
 # --- environment variables ----------------------------------------------------
@@ -334,7 +414,8 @@ def environment_variables(project: Path, compose: dict[str, Any]) -> set[str]:
     compose_text = (project / "compose.yaml").read_text()
     names.update(re.findall(r"(?<!\$)\$\{(\w+)", compose_text))
     for service in compose["services"].values():
-        names.update(service.get("environment", {}))
+        if "build" in service:  # not the variables of an image such as postgres'
+            names.update(service.get("environment", {}))
     dockerfile = (project / "Dockerfile").read_text()
     names.update(re.findall(r"^\s*(?:ENV\s+)?([A-Z][A-Z0-9_]+)=", dockerfile, re.M))
     return (

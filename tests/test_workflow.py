@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -57,7 +58,7 @@ def test_shards_get_a_browser_that_runs_on_githubs_ubuntu() -> None:
     assert "playwright install --with-deps chromium" in script
     assert "PLAYWRIGHT_CHROMIUM_EXECUTABLE=" in script
     assert "$GITHUB_ENV" in script
-    assert "apt-get install -y redis-server\n" in script + "\n"
+    assert "apt-get install -y redis-server nginx postgresql\n" in script + "\n"
 
 
 def test_ci_script_works_as_root_or_through_sudo_without_system_pip() -> None:
@@ -73,3 +74,12 @@ def test_template_code_is_ruff_clean() -> None:
     ruff = [sys.executable, "-m", "ruff"]
     run([*ruff, "check", "--no-cache", *paths], TEMPLATE_DIR)
     run([*ruff, "format", "--check", "--no-cache", *paths], TEMPLATE_DIR)
+
+
+def test_the_workflow_passes_zizmor_and_its_schema() -> None:
+    tools = Path(sys.executable).parent
+    run([tools / "zizmor", "--offline", "--no-progress", WORKFLOW], TEMPLATE_DIR)
+    schema = "vendor.github-workflows"
+    run(
+        [tools / "check-jsonschema", "--builtin-schema", schema, WORKFLOW], TEMPLATE_DIR
+    )
