@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from core.apps import RealtimeAppConfig
 
 
@@ -7,3 +9,9 @@ class AssistantsConfig(RealtimeAppConfig):
     summary = "An AI assistant that streams its answer token by token and remembers the conversation."
     page_url_name = "assistants:index"
     socket_path = "/ws/assistants/"
+
+    def ready(self) -> None:
+        # With a key, load the provider's SDK (a second of imports) at start-up,
+        # not in the middle of the first answer; tests, without one, skip it.
+        if settings.OPENAI_API_KEY:
+            import openai  # noqa: F401

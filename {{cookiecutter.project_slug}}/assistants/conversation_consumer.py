@@ -13,7 +13,6 @@ from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import AuthenticationMessage, ErrorMessage, PongMessage
 from django.conf import settings
 from limits import RateLimitItemPerDay, RateLimitItemPerMinute
-from openai import OpenAIError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -27,6 +26,7 @@ from assistants.messages import (
 )
 from assistants.services.ai_service import (
     ConversationMessage,
+    NotConfigured,
     OpenAIService,
     describe_failure,
     in_provider_thread,
@@ -148,7 +148,7 @@ class ConversationAssistantConsumer(RealtimeConsumer):
         try:
             if self.service is None:  # built off the loop: it reads certificates
                 self.service = await in_provider_thread(OpenAIService)()
-        except OpenAIError:
+        except NotConfigured:
             logger.warning("The assistant cannot answer: OPENAI_API_KEY is not set.")
             await self.send_error(
                 "not_configured", "The assistant is not set up on this server yet."

@@ -6,9 +6,13 @@ from contextlib import contextmanager
 
 import pytest
 from django.test import override_settings
-from openai import AuthenticationError, OpenAIError
+from openai import AuthenticationError
 
-from assistants.services.ai_service import ConversationMessage, OpenAIService
+from assistants.services.ai_service import (
+    ConversationMessage,
+    NotConfigured,
+    OpenAIService,
+)
 from assistants.tests.fake_openai import FakeOpenAI, chunk
 
 HISTORY: list[ConversationMessage] = [
@@ -74,5 +78,5 @@ def test_a_refusal_raises_the_sdk_error() -> None:
 
 @override_settings(OPENAI_API_KEY="")
 def test_no_api_key_fails_at_construction() -> None:
-    with pytest.raises(OpenAIError, match="OPENAI_API_KEY"):
+    with pytest.raises(NotConfigured, match="OPENAI_API_KEY"):
         OpenAIService()

@@ -11,21 +11,20 @@ from collections.abc import (
     Sequence,
 )
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from openai import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    OpenAI,
-    OpenAIError,
-)
-from openai.types.chat import ChatCompletionMessageParam
+
+if TYPE_CHECKING:  # the SDK takes a second to import: only where it is used
+    from openai.types.chat import ChatCompletionMessageParam
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class NotConfigured(Exception):
+    """No ``OPENAI_API_KEY``: the assistant cannot answer anybody."""
 
 
 class ConversationMessage(TypedDict):
@@ -47,7 +46,9 @@ class OpenAIService:
         # The SDK would also look at the process environment; the settings are
         # the one source, so a test can rely on overriding them.
         if not settings.OPENAI_API_KEY:
-            raise OpenAIError("OPENAI_API_KEY is not set.")
+            raise NotConfigured("OPENAI_API_KEY is not set.")
+        from openai import OpenAI
+
         self.model: str = settings.OPENAI_MODEL
         self.client = OpenAI(
             api_key=settings.OPENAI_API_KEY,
@@ -80,7 +81,7 @@ class OpenAIService:
                     yield chunk.choices[0].delta.content
 
 
-def as_message_param(turn: ConversationMessage) -> ChatCompletionMessageParam:
+def as_message_param(turn: ConversationMessage) -> "ChatCompletionMessageParam":
     """The SDK types each role separately; build the one that fits."""
     if turn["role"] == "assistant":
         return {"role": "assistant", "content": turn["content"]}
@@ -160,6 +161,8 @@ STATUS_HINTS = {
 
 def describe_failure(error: Exception) -> tuple[str, str]:
     """Log a failed answer; a code and one sentence for the client (no details)."""
+    from openai import APIConnectionError, APIStatusError, APITimeoutError, OpenAIError
+
     if isinstance(error, APIStatusError):
         hint = STATUS_HINTS.get(error.status_code, "see the provider's status")
         logger.warning(
