@@ -23,6 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
+
 from core.apps import realtime_apps
 from core.tests.faults import own_redis, ping, wait_for_close
 from core.tests.processes import HOST, free_port, stop, wait_until_listening
@@ -31,11 +36,6 @@ from core.tests.servers import (
     documented_server_command,
     production_environment,
 )
-from django.conf import settings
-from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Origin
-
 from deploy.tests.nginx import (
     nginx_command,
     self_signed_certificate,
@@ -81,6 +81,10 @@ class WebServer:
                 stderr=subprocess.STDOUT,
             )
         wait_until_listening(self.port, self.process, timeout=60)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
 
     def accepted(self, path: str) -> bool:
         return f'"WebSocket {path}" [accepted]' in self.log.read_text()
@@ -174,9 +178,7 @@ def site() -> Iterator[Site]:
             for number in (1, 2)
         ]
         for server in servers:
-            stack.callback(
-                lambda server=server: server.process and stop(server.process)
-            )
+            stack.callback(server.stop)
             server.start()
         self_signed_certificate(folder / "certs")
         port, http_port = free_port(), free_port()
