@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
+    "rest_framework.authtoken",  # sockets' tokens for programs (core.authentication)
     # Full paths: each apps.py imports RealtimeAppConfig too, which would make
     # Django's pick ambiguous. Core's templates/channels/ overrides chanx's.
     "core.apps.CoreConfig",
