@@ -33,11 +33,7 @@ from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.config import config
 from chanx.core.envelope import current_ref
 from chanx.core.websocket import ReceiveEvent
-from chanx.messages.outgoing import (
-    AuthenticationMessage,
-    CompleteMessage,
-    ErrorMessage,
-)
+from chanx.messages.outgoing import AuthenticationMessage, CompleteMessage, ErrorMessage
 from django.conf import settings
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 

@@ -25,7 +25,7 @@ class MembersOnlyAuthenticator(SessionAuthenticator):
 class WhoAmIConsumer(AsyncJsonWebsocketConsumer):
     """Answers a ping with pong, after saying who is signed in."""
 
-    authenticator_class = MembersOnlyAuthenticator
+    authenticator_class: type[SessionAuthenticator] = MembersOnlyAuthenticator
     emits = [AuthenticationMessage]  # noqa: RUF012
 
     @ws_handler
@@ -129,3 +129,30 @@ class SessionAuthenticatorTestCase(SocketTestCase):
         frame = await communicator.receive_json_from()
 
         assert AuthenticationMessage.model_validate(frame).payload.status_code == 401
+
+
+class OpenToVisitorsConsumer(WhoAmIConsumer):
+    authenticator_class = SessionAuthenticator
+
+
+class OpenSocketTestCase(SocketTestCase):
+    """A socket that lets visitors in (as chat and system do) still refuses a
+    wrong token: a program must learn that its key is bad."""
+
+    consumer = OpenToVisitorsConsumer
+    router = AuthMiddlewareStack(OpenToVisitorsConsumer.as_asgi())
+    ws_path = "/ws/open/"
+
+    async def test_a_visitor_is_let_in_and_a_wrong_token_refused(self) -> None:
+        visitor = self.create_communicator(headers=[])
+        connected, _ = await visitor.connect()
+        assert connected
+        await visitor.send_message(PingMessage())
+        assert await visitor.receive_json_from() == {"who": None}
+        wrong = self.create_communicator(headers=[token_header("not-a-key")])
+        await wrong.connect()
+
+        frame = await wrong.receive_json_from()
+
+        assert AuthenticationMessage.model_validate(frame).payload.status_code == 401
+        await wrong.assert_closed(code=4401)
