@@ -83,6 +83,14 @@ def documented_commands(project: Path, block: int = 0) -> list[list[str]]:
     return [shlex.split(line, comments=True) for line in lines if line]
 
 
+def write_program(project: Path, workdir: Path) -> Path:
+    """The docs' complete program, saved beside the client as they say."""
+    [program] = documented_blocks(project, "python")
+    path = workdir / "ask_assistant.py"
+    path.write_text(program)
+    return path
+
+
 def in_bake_environment(
     words: list[str], bake_python: Path, workdir: Path
 ) -> list[str]:
@@ -179,15 +187,13 @@ def test_client_passes_strict_type_checks(
         )
     )
     env = clean_environment()
+    # The package, and the docs' program that uses it, checked as strictly.
+    checked = [package.name, write_program(project, workdir).name]
     # One cache per process: every subset's client has the same base module.
     mypy_cache = tmp_path_factory.getbasetemp() / "client-mypy-cache"
+    run([bake_python, "-m", "mypy", "--cache-dir", mypy_cache, *checked], workdir, env)
     run(
-        [bake_python, "-m", "mypy", "--cache-dir", mypy_cache, package.name],
-        workdir,
-        env,
-    )
-    run(
-        [bake_python.parent / "pyright", "--pythonpath", bake_python, package.name],
+        [bake_python.parent / "pyright", "--pythonpath", bake_python, *checked],
         workdir,
         env,
     )
@@ -308,9 +314,8 @@ def test_the_documented_program_signs_in_with_a_token_and_asks_the_assistant(
     """docs/typed-clients.md's program, as written, against production settings
     and Redis, signed in with the key the documented command printed."""
     assert generation.result.returncode == 0, generation.result.stderr
-    [program] = documented_blocks(project, "python")
     workdir = generation.package.parent
-    (workdir / "ask_assistant.py").write_text(program)
+    write_program(project, workdir)
     give_token, _replace_token = documented_commands(project, block=1)
     [run_program] = documented_commands(project, block=2)
     assert run_program[-4:-2] == ["python", "ask_assistant.py"], run_program
