@@ -10,6 +10,7 @@ from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import AuthenticationMessage, PongMessage
+from django.test import Client
 from rest_framework.permissions import IsAuthenticated
 
 from core.authentication import SessionAuthenticator, signed_in_user
@@ -156,3 +157,21 @@ class OpenSocketTestCase(SocketTestCase):
 
         assert AuthenticationMessage.model_validate(frame).payload.status_code == 401
         await wrong.assert_closed(code=4401)
+
+
+def test_the_schema_offers_every_socket_a_session_or_a_token(client: Client) -> None:
+    schema = client.get("/asyncapi/schema/").json()
+    either = [
+        {"$ref": "#/components/securitySchemes/cookie_sessionid"},
+        {"$ref": "#/components/securitySchemes/header_authorization"},
+    ]
+
+    for operation in schema.get("operations", {}).values():
+        assert operation["security"] == either, operation
+    if schema["channels"]:
+        token = schema["components"]["securitySchemes"]["header_authorization"]
+        assert (token["type"], token["in"], token["name"]) == (
+            "httpApiKey",
+            "header",
+            "Authorization",
+        )
