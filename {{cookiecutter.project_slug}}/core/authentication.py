@@ -87,6 +87,7 @@ class SessionAuthenticator(DjangoAuthenticator):
         super().__init__(send_refusal)
 
     async def authenticate(self, scope: MutableMapping[str, Any]) -> bool:
+        """Put a token's user where every rule looks: ``scope["user"]``."""
         accepted = await super().authenticate(scope)
         if accepted and self.user is not None and self.user.is_authenticated:
             scope["user"] = self.user
