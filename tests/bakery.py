@@ -126,10 +126,16 @@ def install_locked(project: Path, env_dir: Path) -> None:
 SKIPPED_DIRS = {"__pycache__", ".ruff_cache", ".pytest_cache", ".mypy_cache", ".venv"}
 
 
+# Third-party files served as published (scripts/vendor_asyncapi.py).
+VENDORED = Path("core", "static", "asyncapi")
+
+
 def text_files(project: Path) -> Iterator[Path]:
-    """The bake's own files, without caches and environments."""
+    """The bake's own files, without caches, environments and vendored files."""
     for path in sorted(project.rglob("*")):
-        if path.is_file() and not SKIPPED_DIRS.intersection(path.parts):
+        relative = path.relative_to(project)
+        skipped = SKIPPED_DIRS.intersection(relative.parts)
+        if path.is_file() and not skipped and not relative.is_relative_to(VENDORED):
             yield path
 
 

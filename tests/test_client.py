@@ -8,19 +8,24 @@ instead of beside the bake.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
+import secrets
 import shlex
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bakery import (
     FULLEST,
     SUBSETS,
+    TEMPLATE_DIR,
     Subset,
     clean_environment,
     free_port,
@@ -53,6 +58,9 @@ PYRIGHT_BASE_RELAXED = {
     "reportInvalidTypeForm": "none",
     "reportUnknownMemberType": "none",
 }
+# Each socket's messages.py imports the shared AuthenticationPayload (every
+# socket may send the authentication frame) without using it.
+PYRIGHT_SOCKETS_RELAXED = {"reportUnusedImport": "none"}
 
 
 @dataclass(frozen=True)
@@ -63,11 +71,24 @@ class Generation:
     package: Path
 
 
-def documented_commands(project: Path) -> list[list[str]]:
-    """The command lines of the first block of docs/typed-clients.md."""
+def documented_blocks(project: Path, language: str) -> list[str]:
+    """The ``language`` code blocks of docs/typed-clients.md, in order."""
     page = (project / "docs" / "typed-clients.md").read_text()
-    block = page.split("```bash\n", 1)[1].split("```", 1)[0]
-    return [shlex.split(line, comments=True) for line in block.splitlines() if line]
+    return re.findall(rf"^```{language}\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
+
+
+def documented_commands(project: Path, block: int = 0) -> list[list[str]]:
+    """The command lines of a bash block of docs/typed-clients.md."""
+    lines = documented_blocks(project, "bash")[block].splitlines()
+    return [shlex.split(line, comments=True) for line in lines if line]
+
+
+def write_program(project: Path, workdir: Path) -> Path:
+    """The docs' complete program, saved beside the client as they say."""
+    [program] = documented_blocks(project, "python")
+    path = workdir / "ask_assistant.py"
+    path.write_text(program)
+    return path
 
 
 def in_bake_environment(
@@ -156,21 +177,23 @@ def test_client_passes_strict_type_checks(
                 "typeCheckingMode": "strict",
                 "pythonVersion": "3.11",
                 "executionEnvironments": [
-                    {"root": f"{package.name}/base", **PYRIGHT_BASE_RELAXED}
+                    {"root": f"{package.name}/base", **PYRIGHT_BASE_RELAXED},
+                    *(
+                        {"root": f"{package.name}/{app}", **PYRIGHT_SOCKETS_RELAXED}
+                        for app in subset.apps
+                    ),
                 ],
             }
         )
     )
     env = clean_environment()
+    # The package, and the docs' program that uses it, checked as strictly.
+    checked = [package.name, write_program(project, workdir).name]
     # One cache per process: every subset's client has the same base module.
     mypy_cache = tmp_path_factory.getbasetemp() / "client-mypy-cache"
+    run([bake_python, "-m", "mypy", "--cache-dir", mypy_cache, *checked], workdir, env)
     run(
-        [bake_python, "-m", "mypy", "--cache-dir", mypy_cache, package.name],
-        workdir,
-        env,
-    )
-    run(
-        [bake_python.parent / "pyright", "--pythonpath", bake_python, package.name],
+        [bake_python.parent / "pyright", "--pythonpath", bake_python, *checked],
         workdir,
         env,
     )
@@ -243,3 +266,112 @@ def test_without_sockets_there_is_no_client_as_the_readme_says(
     assert "AssertionError" in result.stderr
     assert not list(generation.package.rglob("*.py"))
     assert "no channels" in (project / "docs" / "typed-clients.md").read_text()
+
+
+def fake_provider_module() -> Any:
+    """The proofs' OpenAI-compatible fake (proofs/assistants/tests/fake_openai.py)."""
+    path = TEMPLATE_DIR / "proofs" / "assistants" / "tests" / "fake_openai.py"
+    spec = importlib.util.spec_from_file_location("proofs_fake_openai", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def production_server(
+    project: Path, bake_python: Path, env: dict[str, str], log: Path
+) -> Iterator[int]:
+    """The bake's ASGI app on uvicorn with production settings, on 127.0.0.1."""
+    port = free_port()
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [
+                *(bake_python.parent / "uvicorn", "config.asgi:application"),
+                *("--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"),
+            ],
+            cwd=project,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_listening(port, server, f"uvicorn ({log})")
+        yield port
+    finally:
+        stop(server)
+
+
+@pytest.mark.parametrize("subset", WITH_SOCKETS, ids=lambda subset: subset.id)
+def test_the_documented_program_signs_in_with_a_token_and_asks_the_assistant(
+    generation: Generation,
+    project: Path,
+    bake_python: Path,
+    subset: Subset,
+    tmp_path: Path,
+    redis_url: str,
+) -> None:
+    """docs/typed-clients.md's program, as written, against production settings
+    and Redis, signed in with the key the documented command printed."""
+    assert generation.result.returncode == 0, generation.result.stderr
+    workdir = generation.package.parent
+    write_program(project, workdir)
+    give_token, _replace_token = documented_commands(project, block=1)
+    [run_program] = documented_commands(project, block=2)
+    assert run_program[-4:-2] == ["python", "ask_assistant.py"], run_program
+    fake = fake_provider_module()
+    answer = ["Tokens ", "work."]
+    with fake.FakeOpenAI(events=[fake.chunk(part) for part in answer]) as provider:
+        env = clean_environment(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            REDIS_URL=redis_url,
+            OPENAI_API_KEY="sk-test",
+            OPENAI_BASE_URL=provider.base_url,
+        )
+        run([bake_python, "manage.py", "migrate", "-v0"], project, env)
+        username = give_token[-1]
+        create = "from django.contrib.auth.models import User; User.objects.create_user"
+        run(
+            [bake_python, "manage.py", "shell", "-c", f"{create}({username!r})"],
+            project,
+            env,
+        )
+        printed = run(
+            in_bake_environment(give_token, bake_python, tmp_path), project, env
+        )
+        key = re.fullmatch(
+            rf"Generated token (\w+) for user {username}\n", printed.stdout
+        )
+        assert key, printed.stdout
+        log, wrong = tmp_path / "server.log", secrets.token_hex(20)
+        with production_server(project, bake_python, env, log) as port:
+            asked, refused = (
+                subprocess.run(
+                    [
+                        bake_python,
+                        "ask_assistant.py",
+                        f"ws://127.0.0.1:{port}/",
+                        "Do tokens work?",
+                    ],
+                    cwd=workdir,
+                    env=clean_environment(API_TOKEN=token),
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
+                for token in (key[1], wrong)
+            )
+    assert (asked.returncode, asked.stdout, asked.stderr) == (0, "Tokens work.\n", "")
+    assert [
+        request.body["messages"][-1]["content"] for request in provider.requests
+    ] == ["Do tokens work?"]
+    assert refused.returncode == 1, refused.stdout
+    assert refused.stderr == (
+        "Refused: {'detail': 'Invalid token.'} (close code 4401)\n"
+    )
+    server_log = log.read_text()
+    assert "Traceback" not in server_log, server_log
+    assert key[1] not in server_log and wrong not in server_log, server_log

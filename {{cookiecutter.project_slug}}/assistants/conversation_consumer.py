@@ -10,7 +10,7 @@ from typing import Any
 
 from chanx.core.decorators import channel, ws_handler
 from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import AuthenticationMessage, ErrorMessage, PongMessage
+from chanx.messages.outgoing import ErrorMessage, PongMessage
 from django.conf import settings
 from limits import RateLimitItemPerDay, RateLimitItemPerMinute
 from rest_framework.permissions import BasePermission
@@ -74,7 +74,6 @@ class ConversationAssistantConsumer(RealtimeConsumer):
     """
 
     authenticator_class = AssistantsAuthenticator
-    emits = [AuthenticationMessage]  # noqa: RUF012
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,10 +1,12 @@
-"""Who is on a socket: the Django user signed in through the site's pages
-(``scope["user"]``, from Channels' ``AuthMiddlewareStack`` in ``config.asgi``).
-A consumer with ``authenticator_class = SessionAuthenticator`` (or a subclass
-with other DRF ``permission_classes``) is checked as an HTTP view would be.
+"""Who is on a socket (``scope["user"]``): the Django user signed in through the
+site's pages (Channels' ``AuthMiddlewareStack`` in ``config.asgi``), or the owner
+of the DRF token a program sends in the handshake (``Authorization: Token <key>``;
+``manage.py drf_create_token``). Every ``RealtimeConsumer`` is checked by
+``SessionAuthenticator`` (or a subclass with other DRF ``permission_classes``) as
+an HTTP view would be.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chanx.channels.authenticator import ChanxAuthView, DjangoAuthenticator
@@ -14,7 +16,7 @@ from chanx.messages.outgoing import AuthenticationMessage
 from chanx.type_defs import SendMessageFn
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
@@ -23,13 +25,6 @@ from rest_framework.request import Request
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _PermissionClass
-
-
-class SignInAuthentication(SessionAuthentication):
-    """401 ("sign in"), not 403, to visitors: a socket sends no WWW-Authenticate."""
-
-    def authenticate_header(self, request: Request) -> str:
-        return "Session"
 
 
 class JSONWhateverTheClientAccepts(BaseContentNegotiation):
@@ -59,9 +54,12 @@ class AuthenticationView(ChanxAuthView):
 class SessionAuthenticator(DjangoAuthenticator):
     """Let everyone in, knowing who is signed in; subclasses narrow the permissions.
     A refused client gets chanx's ``authentication`` frame and a close with 4000 +
-    its status (4401, 4403); an accepted one gets no frame."""
+    its status (4401, 4403); an accepted one gets no frame. A token is checked
+    first, so a wrong one is refused even beside a session; the token's user
+    becomes ``scope["user"]``, held to the same rules as one signed in."""
 
-    authentication_classes = (SignInAuthentication,)
+    # The first class's WWW-Authenticate ("Token") makes a visitor's refusal 401.
+    authentication_classes = (TokenAuthentication, SessionAuthentication)
     permission_classes: "Sequence[_PermissionClass]" = (AllowAny,)
     auth_view_class = AuthenticationView
     override_http_methods = False  # chanx's own only answer "ok"
@@ -70,6 +68,11 @@ class SessionAuthenticator(DjangoAuthenticator):
             name=settings.SESSION_COOKIE_NAME,
             location="cookie",
             description="Django's session cookie, set by signing in at /accounts/login/.",
+        ),
+        Credential(
+            name="Authorization",
+            location="header",
+            description="Token <key>, the key from manage.py drf_create_token <user>.",
         ),
     )
 
@@ -82,6 +85,13 @@ class SessionAuthenticator(DjangoAuthenticator):
                 await send_message(message)
 
         super().__init__(send_refusal)
+
+    async def authenticate(self, scope: MutableMapping[str, Any]) -> bool:
+        """Put a token's user where every rule looks: ``scope["user"]``."""
+        accepted = await super().authenticate(scope)
+        if accepted and self.user is not None and self.user.is_authenticated:
+            scope["user"] = self.user
+        return accepted
 
 
 def signed_in_user(scope: Mapping[str, Any]) -> AbstractBaseUser | None:

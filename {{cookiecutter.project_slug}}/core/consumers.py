@@ -14,6 +14,8 @@
   closed (1008) and logged in one WARNING (``core.sends``).
 - **Redis outages**: a socket with a layer is closed with 1013 and a reason
   (``core.outage``); one with ``channel_layer_alias = NO_CHANNEL_LAYER`` stays.
+- **Sign-in**: a session or a DRF token (``core.authentication``); a wrong
+  token is refused with 4401.
 - **Per-user pushes**: a signed-in user's sockets join ``user_group_name(pk)``.
 - **Cheap deliveries**: layer events skip Channels' per-message database check,
   settings are read once, and no timer is armed per frame.
@@ -31,12 +33,12 @@ from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.config import config
 from chanx.core.envelope import current_ref
 from chanx.core.websocket import ReceiveEvent
-from chanx.messages.outgoing import CompleteMessage, ErrorMessage
+from chanx.messages.outgoing import AuthenticationMessage, CompleteMessage, ErrorMessage
 from django.conf import settings
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 
 from core import outage
-from core.authentication import signed_in_user
+from core.authentication import SessionAuthenticator, signed_in_user
 from core.limits import Refusal, client_key, count, rate_limited
 from core.sends import GuardedSend
 
@@ -54,6 +56,8 @@ def user_group_name(user_pk: object) -> str:
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
+    authenticator_class = SessionAuthenticator  # a session or a token
+    emits = [AuthenticationMessage]  # noqa: RUF012  (only refusals are sent)
     # None: the project-wide SOCKET_FRAMES_PER_SECOND / _PER_MINUTE.
     frames_per_second: int | None = None
     frames_per_minute: int | None = None

@@ -10,14 +10,12 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponseBase
 
-# The docs page's AsyncAPI bundle (from a CDN), inline script and stylesheet carry
-# the nonce (core/templates/channels/asyncapi_docs.html); the bundle's ajv needs
+# The docs page's AsyncAPI bundle and stylesheet are this site's own static files
+# ('self'); its inline script carries the nonce
+# (core/templates/channels/asyncapi_docs.html); the bundle's ajv needs
 # ``new Function``: hence 'unsafe-eval', on this page only
 # (https://github.com/asyncapi/asyncapi-react/issues/741).
-ASYNCAPI_DOCS_POLICY: dict[str, list[Any]] = {
-    "script-src": [NONCE, UNSAFE_EVAL],
-    "style-src": [NONCE],
-}
+ASYNCAPI_DOCS_POLICY: dict[str, list[Any]] = {"script-src": [NONCE, UNSAFE_EVAL]}
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

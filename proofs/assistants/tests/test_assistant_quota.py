@@ -4,6 +4,7 @@ per day across all their sockets, and a bounded cost per question."""
 from typing import Any, cast
 from unittest.mock import Mock, patch
 
+from asgiref.sync import sync_to_async
 from channels.auth import AuthMiddlewareStack
 from chanx.channels.testing import DjangoWebsocketCommunicator
 from chanx.messages.base import BaseMessage
@@ -15,6 +16,7 @@ from assistants.messages import AssistantMessage
 from assistants.tests.fake_openai import FakeOpenAI, chunk
 from core.tests.sessions import signed_in_headers
 from core.tests.sockets import SocketTestCase, fresh_counts
+from core.tests.tokens import token_from_command, token_header
 
 
 def refusal(messages: list[BaseMessage]) -> dict[str, Any]:
@@ -77,6 +79,16 @@ class QuestionQuotaTestCase(SocketTestCase):
         assert f"{refused['retry_after']} second" in refused["detail"]
         assert "2 per minute" in refused["detail"]
         assert self.generate_stream.call_count == 2
+
+    async def test_a_user_by_session_and_by_token_has_one_quota(self) -> None:
+        browser = await self.connected(await signed_in_headers("ada"), "203.0.113.1")
+        key = await sync_to_async(token_from_command)("ada")
+        program = await self.connected([token_header(key)], "198.51.100.2")
+
+        assert (await self.ask(browser))[-1].action == "complete_streaming"
+        assert (await self.ask(program))[-1].action == "complete_streaming"
+
+        assert refusal(await self.ask(program))["code"] == "rate_limited"
 
     async def test_another_user_has_a_quota_of_their_own(self) -> None:
         ada = await self.connected(await signed_in_headers("ada"), "203.0.113.1")

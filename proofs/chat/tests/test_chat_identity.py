@@ -11,6 +11,7 @@ from chat.consumers.chat_consumer import ChatConsumer
 from chat.messages import ChatMessagePayload, NewChatMessage
 from core.tests.sessions import signed_in_headers
 from core.tests.sockets import REPLY_TIMEOUT, SocketTestCase
+from core.tests.tokens import token_headers
 
 
 class ChatIdentityTestCase(SocketTestCase):
@@ -50,6 +51,15 @@ class ChatIdentityTestCase(SocketTestCase):
         await self.say(speaker, "Hello", name="Grace Hopper")
 
         assert await self.heard(listener) == ["ada"]
+
+    async def test_a_program_signed_in_by_token_speaks_under_its_user_name(
+        self,
+    ) -> None:
+        speaker, listener = await self.room(await token_headers("grace"))
+
+        await self.say(speaker, "Hello", name="Ada Lovelace")
+
+        assert await self.heard(listener) == ["grace"]
 
     async def test_a_visitor_speaks_under_the_name_they_chose_trimmed(self) -> None:
         speaker, listener = await self.room()

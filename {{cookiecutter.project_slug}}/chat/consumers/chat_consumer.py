@@ -9,7 +9,7 @@ from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
 
 from chat.messages import NAME_MAX_LENGTH, ChatMessagePayload, NewChatMessage
-from core.authentication import SessionAuthenticator, signed_in_user
+from core.authentication import signed_in_user
 from core.consumers import RealtimeConsumer
 
 # What channel layers accept in a group name, kept short enough to prefix.
@@ -34,8 +34,6 @@ class ChatConsumer(RealtimeConsumer):
     name, which nobody else can take. Without Redis the room is closed with
     1013 (``core.outage``).
     """
-
-    authenticator_class = SessionAuthenticator
 
     async def websocket_connect(self, message: Any) -> None:
         room_name = self.url_params["room_name"]

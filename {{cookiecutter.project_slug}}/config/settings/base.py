@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
+    "rest_framework.authtoken",  # sockets' tokens for programs (core.authentication)
     # Full paths: each apps.py imports RealtimeAppConfig too, which would make
     # Django's pick ambiguous. Core's templates/channels/ overrides chanx's.
     "core.apps.CoreConfig",
@@ -201,9 +202,15 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
 
+# The docs page's renderer (@asyncapi/react-component 3.2.1) is served from
+# core/static/asyncapi/, no CDN; the template's scripts/vendor_asyncapi.py pins it.
 CHANX: dict[str, object] = {
     "ASYNCAPI_TITLE": f"{PROJECT_NAME} WebSocket API",
     "ASYNCAPI_DESCRIPTION": {{ cookiecutter.description|python_literal }},
+    "ASYNCAPI_DOCS_JS_URL": "asyncapi/index.js",
+    "ASYNCAPI_DOCS_JS_INTEGRITY": "sha384-wy5bSOazlkSKMGH7XMW6+pK8ho8+rCPr7mTqKdAb/dvfwXAPWCFivgr3C7wJMFAh",
+    "ASYNCAPI_DOCS_CSS_URL": "asyncapi/default.min.css",
+    "ASYNCAPI_DOCS_CSS_INTEGRITY": "sha384-oo9RoQcacP++XdMX6CjTucTvASEORHX3chFik0/V2kHcsHiVboGyWZztGeq/0bum",
 }
 # Whether /asyncapi/docs/ and /asyncapi/schema/ are served (production: off).
 ASYNCAPI_PUBLIC = env.bool("DJANGO_ASYNCAPI_PUBLIC", default=True)

@@ -78,6 +78,7 @@ class RealtimeConsumerTestCase(SocketTestCase):
         sockets = [self.create_communicator(headers=headers) for _ in range(2)]
         for socket in sockets:
             await socket.connect()
+            await self.assert_still_answers_ping(socket)  # signed in, in the group
         ada = await User.objects.aget(username="ada")
         layer = get_channel_layer()
         assert layer is not None
