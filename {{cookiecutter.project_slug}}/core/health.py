@@ -1,11 +1,14 @@
 """Liveness and readiness probes, answered in front of Django's host check and
 HTTPS redirect: a probe from inside a container has neither a host nor TLS.
 ``/healthz/`` is ``200 ok`` whatever Redis does, so an outage restarts nothing;
-``/readyz/`` is ``503`` while ``REDIS_URL``'s Redis does not answer.
+``/readyz/`` is ``503`` while ``REDIS_URL``'s Redis does not answer. Their pings
+reuse one pool of connections per event loop.
 """
 
+import asyncio
 import functools
 import io
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -21,23 +24,32 @@ READY_PATH = "/readyz/"
 PING_TIMEOUT = 0.5
 
 
+_pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def redis_check(url: str) -> Any:
-    """django-health-check's Redis check: a PING, first try, within PING_TIMEOUT."""
+    """django-health-check's Redis check: a PING, first try, within PING_TIMEOUT,
+    on this loop's pool (its client's ``aclose`` leaves the pool open)."""
     # Here, not at the top: they load Redis' client, needless without REDIS_URL.
     from health_check.contrib.redis import Redis as RedisCheck
-    from redis.asyncio import Redis
+    from redis.asyncio import ConnectionPool, Redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    def client() -> Redis:
-        return Redis.from_url(
+    loop = asyncio.get_running_loop()
+    made = _pools.get(loop)
+    if made is None or made[0] != url:
+        timeout = PING_TIMEOUT
+        pool = ConnectionPool.from_url(
             url,
-            socket_connect_timeout=PING_TIMEOUT,
-            socket_timeout=PING_TIMEOUT,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
             retry=Retry(NoBackoff(), 0),
         )
-
-    return RedisCheck(client_factory=client)
+        made = _pools[loop] = (url, pool)
+    return RedisCheck(client_factory=lambda: Redis(connection_pool=made[1]))
 
 
 async def redis_answers(url: str) -> bool:

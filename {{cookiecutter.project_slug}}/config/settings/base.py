@@ -162,7 +162,10 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}
     },
-    "filters": {"redis_outage": {"()": "core.outage.QuietRedisOutage"}},
+    "filters": {
+        "redis_outage": {"()": "core.outage.QuietRedisOutage"},
+        "one_line_warning": {"()": "core.outage.OneLineWarning"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -176,6 +179,7 @@ LOGGING = {
         # A Redis outage is one WARNING and one INFO (core.outage), not a
         # traceback a second from the pubsub layer or each failed probe.
         "channels_redis.pubsub": {"filters": ["redis_outage"]},
+        "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
         "health_check": {"level": "ERROR"},
     },
 }
@@ -185,6 +189,9 @@ LOGGING = {
 SOCKET_FRAMES_PER_SECOND = env.int("SOCKET_FRAMES_PER_SECOND", default=10)
 SOCKET_FRAMES_PER_MINUTE = env.int("SOCKET_FRAMES_PER_MINUTE", default=120)
 SOCKET_SEND_TIMEOUT = env.float("SOCKET_SEND_TIMEOUT", default=10.0)
+# Sockets open at once per signed-in user and per address (all its visitors and users).
+SOCKETS_PER_USER = env.int("SOCKETS_PER_USER", default=20)
+SOCKETS_PER_ADDRESS = env.int("SOCKETS_PER_ADDRESS", default=100)
 if min(SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE, SOCKET_SEND_TIMEOUT) <= 0:
     raise SystemExit(
         "SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE and SOCKET_SEND_TIMEOUT "

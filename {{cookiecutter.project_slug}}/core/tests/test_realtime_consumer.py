@@ -14,7 +14,8 @@ from chanx.messages.outgoing import ErrorMessage, PongMessage
 from django.contrib.auth.models import User
 from django.test import override_settings
 
-from core.consumers import RealtimeConsumer, user_group_name
+from core.consumers import RealtimeConsumer
+from core.sessions import user_group_name
 from core.tests.sessions import signed_in_headers
 from core.tests.sockets import REPLY_TIMEOUT, SocketTestCase, fresh_counts
 
