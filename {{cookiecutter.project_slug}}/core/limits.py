@@ -41,10 +41,20 @@ def limiter() -> FixedWindowRateLimiter:
     loop = asyncio.get_running_loop()
     made = _limiters.get(loop)
     if made is None or made[0] != f"{prefix}@{uri}":
-        # Give up soon rather than hold a socket waiting.
-        timeouts = {"socket_connect_timeout": 2, "socket_timeout": 2}
+        # A storm of sockets waits its turn for a pooled connection (redis-py's
+        # own pool would refuse past 100); all give up soon rather than hang.
+        options: dict[str, Any] = {}
+        if settings.REDIS_URL:
+            from redis.asyncio import BlockingConnectionPool
+
+            options["connection_pool"] = BlockingConnectionPool.from_url(
+                settings.REDIS_URL,
+                timeout=2,
+                socket_connect_timeout=2,
+                socket_timeout=2,
+            )
         storage = storage_from_string(
-            uri, implementation="redispy", key_prefix=prefix, **timeouts
+            uri, implementation="redispy", key_prefix=prefix, **options
         )
         made = _limiters[loop] = (f"{prefix}@{uri}", FixedWindowRateLimiter(storage))
     return made[1]

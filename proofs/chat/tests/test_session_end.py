@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from core.tests.faults import own_redis, ping, project_environment, uvicorn
 from core.tests.processes import HOST
@@ -81,7 +82,7 @@ class Browser:
         session = self.cookie(settings.SESSION_COOKIE_NAME)
         websocket = connect(
             f"{server.url}{ROOM}",
-            origin=server.origin,  # type: ignore[arg-type]
+            origin=Origin(server.origin),
             additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
             open_timeout=5,
         )

@@ -17,6 +17,7 @@ NEEDING_REDIS = {
     "chat/tests/test_load.py",
     "chat/tests/test_membership.py",
     "chat/tests/test_session_end.py",
+    "chat/tests/test_storm.py",
     "assistants/tests/test_assistant_outage.py",
     "system/tests/test_across_servers.py",
     "system/tests/test_flood.py",

@@ -16,7 +16,6 @@ from celery.apps.worker import Worker
 from chanx.channels.testing import DjangoWebsocketCommunicator
 from chanx.constants import EVENT_ACTION_COMPLETE
 from chanx.messages.outgoing import ErrorMessage
-from django.test import override_settings
 
 from config.celery import app as celery_app
 from core.tests.checks import SocketChecks
