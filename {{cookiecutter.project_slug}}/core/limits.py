@@ -18,6 +18,7 @@ from django.conf import settings
 from limits import RateLimitItem, RateLimitItemPerHour
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.asyncio import BlockingConnectionPool
 
 from core.authentication import signed_in_user
 from core.outage import is_redis_failure, report_outage
@@ -43,18 +44,13 @@ def limiter() -> FixedWindowRateLimiter:
     if made is None or made[0] != f"{prefix}@{uri}":
         # A storm of sockets waits its turn for a pooled connection (redis-py's
         # own pool would refuse past 100); all give up soon rather than hang.
-        options: dict[str, Any] = {}
-        if settings.REDIS_URL:
-            from redis.asyncio import BlockingConnectionPool
-
-            options["connection_pool"] = BlockingConnectionPool.from_url(
-                settings.REDIS_URL,
-                timeout=2,
-                socket_connect_timeout=2,
-                socket_timeout=2,
-            )
+        waits = dict.fromkeys(
+            ["timeout", "socket_timeout", "socket_connect_timeout"], 2
+        )
+        url = settings.REDIS_URL
+        pool: Any = BlockingConnectionPool.from_url(url, **waits) if url else None
         storage = storage_from_string(
-            uri, implementation="redispy", key_prefix=prefix, **options
+            uri, implementation="redispy", key_prefix=prefix, connection_pool=pool
         )
         made = _limiters[loop] = (f"{prefix}@{uri}", FixedWindowRateLimiter(storage))
     return made[1]
@@ -90,14 +86,15 @@ async def count(
 HELD_FOR = 3600
 
 
-async def hold(name: str, client: str, most: int) -> Refusal | None:
-    """Take one of the ``most`` ``name`` that ``client`` may hold at once, or say
-    why not; ``release`` gives it back. Without Redis it is let through."""
-    storage, key = limiter().storage, f"held/{name}/{client}"
+async def hold(name: str, client: str, most: int, amount: int = 1) -> Refusal | None:
+    """Take (``amount`` -1: give back) one of the ``most`` ``name`` (sockets, jobs)
+    ``client`` may hold at once; why not, if over. Without Redis: let through."""
+    key = f"held/{name}/{client}"
     try:
-        if await storage.incr(key, HELD_FOR) <= most:
+        held = await limiter().storage.incr(key, HELD_FOR, amount)
+        if amount < 0 or held <= most:
             return None
-        await storage.incr(key, HELD_FOR, -1)
+        await limiter().storage.incr(key, HELD_FOR, -1)
     except Exception as error:
         if not is_redis_failure(error):
             raise
@@ -107,8 +104,7 @@ async def hold(name: str, client: str, most: int) -> Refusal | None:
 
 
 async def release(name: str, client: str) -> None:
-    with contextlib.suppress(Exception):  # an outage: the count expires by itself
-        await limiter().storage.incr(f"held/{name}/{client}", HELD_FOR, -1)
+    await hold(name, client, 0, -1)
 
 
 async def hold_socket(scope: Mapping[str, Any], held: list[str]) -> str | None:

@@ -180,7 +180,6 @@ LOGGING = {
         # traceback a second from the pubsub layer or each failed probe.
         "channels_redis.pubsub": {"filters": ["redis_outage"]},
         "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
-        "health_check": {"level": "ERROR"},
     },
 }
 
