@@ -1,5 +1,6 @@
-"""What every socket of this project promises (core.consumers.RealtimeConsumer),
-shown on a probe socket. The edge cases are proven by the template's proofs."""
+"""What every socket of a bake promises (core.consumers.RealtimeConsumer), shown
+on a probe socket; moved from the bake to keep it small. The edge cases are in
+test_consumers.py."""
 
 import asyncio
 import logging
