@@ -152,6 +152,12 @@ def client_key(scope: Mapping[str, Any]) -> str:
     return address_key(scope) if user is None else f"user:{user.pk}"
 
 
+def login_address(request: Any) -> str:
+    """The address django-axes counts failed logins for: as here, a /64 for IPv6."""
+    key = address_key({"client": (request.META.get("REMOTE_ADDR", ""),)})
+    return key.removeprefix("address:").split("/")[0]
+
+
 def address_key(scope: Mapping[str, Any]) -> str:
     """A connection's address; an IPv6 client's /64 network (it usually holds all)."""
     host = (scope.get("client") or ("unknown",))[0]

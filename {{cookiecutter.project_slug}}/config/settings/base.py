@@ -101,7 +101,8 @@ if ADMIN_URL.startswith("/") or not ADMIN_URL.endswith("/"):
 
 # Password guessing (django-axes): after DJANGO_AXES_FAILURE_LIMIT failed logins
 # an address may not log in for DJANGO_AXES_COOLOFF_MINUTES. The address is the
-# ASGI server's (forwarded headers only from FORWARDED_ALLOW_IPS), not axes' own.
+# ASGI server's (forwarded headers only from FORWARDED_ALLOW_IPS), not axes' own,
+# and an IPv6 client's /64 network counts as one address, as the sockets' limits do.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -111,7 +112,7 @@ AXES_COOLOFF_TIME = timedelta(
     minutes=env.int("DJANGO_AXES_COOLOFF_MINUTES", default=30)
 )
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "core.limits.login_address"
 AXES_VERBOSE = False
 
 # Content-Security-Policy (django-csp): everything from this site only, nothing
