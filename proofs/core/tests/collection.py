@@ -21,6 +21,7 @@ NEEDING_REDIS = {
     "assistants/tests/test_assistant_outage.py",
     "system/tests/test_across_servers.py",
     "system/tests/test_flood.py",
+    "system/tests/test_shutdown.py",
     "system/tests/test_job_faults.py",
     "system/tests/test_redis_channel_layer.py",
     "system/tests/test_worker.py",
