@@ -16,6 +16,7 @@ NEEDING_REDIS = {
     "chat/tests/test_chat_outage.py",
     "chat/tests/test_load.py",
     "chat/tests/test_membership.py",
+    "chat/tests/test_room_flood.py",
     "chat/tests/test_session_end.py",
     "chat/tests/test_storm.py",
     "assistants/tests/test_assistant_outage.py",
