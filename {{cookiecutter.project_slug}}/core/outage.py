@@ -161,10 +161,9 @@ class QuietRedisOutage(logging.Filter):
 
 
 class OneLineWarning(logging.Filter):
-    """A record worth one WARNING line, not a traceback: a foreign ``Host`` is
-    a scanner's probe, not a bug."""
+    """A foreign ``Host`` is a scanner's probe, not a bug: one WARNING line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.levelno, record.levelname = logging.WARNING, "WARNING"
-        record.exc_info, record.exc_text = None, None
+        record.exc_info = None  # no traceback
         return True
