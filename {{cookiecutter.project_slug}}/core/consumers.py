@@ -9,7 +9,8 @@
   socket past ``SOCKETS_PER_USER`` or ``SOCKETS_PER_ADDRESS`` open is closed
   with 4429 and a reason.
 - **Sessions**: a socket whose session ends (sign-out, password change,
-  deactivation: ``core.sessions``) is closed with 4401 within a second.
+  deactivation: ``core.sessions``) is closed with 4401 within a second (without
+  a layer: at its next frame, unanswered).
 - **Order**: frames are handled one at a time, as they came; a long handler
   calls ``let_next_frame_in`` so that pings are still answered.
 - **Membership**: however it ends, it leaves every group; a send to a client
@@ -188,6 +189,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kw: Any
     ) -> None:
+        if self.user_group is None and signed_in_user(self.scope) is not None:
+            await self.session_ended({"ended": None})  # no layer: it hears no sign-out
         # Frames sent before a refusal at the handshake: nobody is left to answer.
         if not self._closed and not await self.over_frame_limit():
             await super().receive(text_data, bytes_data, **kw)
@@ -207,9 +210,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         self, what: str, refusal: limits.Refusal | None = None
     ) -> None:
         """Refuse with code ``rate_limited``, naming the limit and when to retry."""
-        payload = await limits.rate_limited(
-            what, refusal, self.client, self.scope["path"]
-        )
+        path = self.scope["path"]
+        payload = await limits.rate_limited(what, refusal, self.client, path)
         await self.send_message(ErrorMessage(payload=payload))
 
     async def handle_json(self, content: dict[str, Any], **kwargs: Any) -> None:

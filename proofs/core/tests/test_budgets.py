@@ -12,12 +12,13 @@ from channels.auth import AuthMiddlewareStack
 from chanx.core.decorators import ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from core.consumers import RealtimeConsumer
-from core.outage import MISSES, RedisOutage
+from core.outage import MISSES, NO_CHANNEL_LAYER, RedisOutage
 from core.tests.sessions import signed_in_headers
-from core.tests.sockets import SocketTestCase, fresh_counts
+from core.tests.sockets import REPLY_TIMEOUT, SocketTestCase, fresh_counts
 
 
 class Pinged(RealtimeConsumer):
@@ -69,6 +70,33 @@ class SocketBudgetTestCase(SocketTestCase):
             again = await self.opened(ada, "203.0.113.4")
             await again.send_message(PingMessage())
             assert await again.receive_all_messages() == [PongMessage()]
+
+
+class Layerless(Pinged):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.channel_layer_alias = NO_CHANNEL_LAYER
+
+
+class LayerlessSessionTestCase(SocketTestCase):
+    consumer = Layerless
+    ws_path = "/ws/layerless/"
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.router = AuthMiddlewareStack(Layerless.as_asgi())
+
+    async def test_a_socket_without_a_layer_ends_with_its_session(self) -> None:
+        communicator = self.create_communicator(headers=await signed_in_headers("ada"))
+        await communicator.connect()
+        await communicator.send_message(PingMessage())
+        assert await communicator.receive_all_messages() == [PongMessage()]
+
+        await Session.objects.all().adelete()  # signed out, wherever
+        await communicator.send_message(PingMessage())
+
+        output = await communicator.receive_output(timeout=REPLY_TIMEOUT)
+        assert (output["type"], output["code"]) == ("websocket.close", 4401)
 
 
 @pytest.fixture
