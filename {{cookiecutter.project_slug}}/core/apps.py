@@ -5,6 +5,9 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Core"
 
+    def ready(self) -> None:
+        from core import sessions  # noqa: F401  # connects its receivers
+
 
 class RealtimeAppConfig(AppConfig):
     """An app with a socket, and maybe a page: installing it is all it takes

@@ -5,7 +5,12 @@
 - **Limits**: a client's frames (``core.limits.client_key``) count over all its
   sockets and processes, per second and minute (``SOCKET_FRAMES_PER_*`` or the
   class's own); one over gets an ``error`` frame ``{"code": "rate_limited",
-  "detail", "retry_after"}``, is not handled, and the socket stays open.
+  "detail", "retry_after"}``, is not handled, and the socket stays open. A
+  socket past ``SOCKETS_PER_USER`` or ``SOCKETS_PER_ADDRESS`` open is closed
+  with 4429 and a reason.
+- **Sessions**: a socket whose session ends (sign-out, password change,
+  deactivation: ``core.sessions``) is closed with 4401 within a second (without
+  a layer: at its next frame, unanswered).
 - **Order**: frames are handled one at a time, as they came; a long handler
   calls ``let_next_frame_in`` so that pings are still answered.
 - **Membership**: however it ends, it leaves every group; a send to a client
@@ -16,7 +21,8 @@
   (``core.outage``); one with ``channel_layer_alias = NO_CHANNEL_LAYER`` stays.
 - **Sign-in**: a session or a DRF token (``core.authentication``); a wrong
   token is refused with 4401.
-- **Per-user pushes**: a signed-in user's sockets join ``user_group_name(pk)``.
+- **Per-user pushes**: a signed-in user's sockets join
+  ``core.sessions.user_group_name(pk)``.
 - **Cheap deliveries**: layer events skip Channels' per-message database check,
   settings are read once, and no timer is armed per frame.
 """
@@ -37,22 +43,18 @@ from chanx.messages.outgoing import AuthenticationMessage, CompleteMessage, Erro
 from django.conf import settings
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 
-from core import outage
+from core import limits, outage, sessions
 from core.authentication import SessionAuthenticator, signed_in_user
-from core.limits import Refusal, client_key, count, rate_limited
 from core.sends import GuardedSend
 
 logger = logging.getLogger(__name__)
+
+CLOSE_TOO_MANY_SOCKETS = 4429  # 4000 + HTTP's 429, as chanx's 4401 and 4403
 
 # The turn of the frame a handler task is handling (each task has its own).
 current_turn: contextvars.ContextVar["asyncio.Future[None] | None"] = (
     contextvars.ContextVar("current_turn", default=None)
 )
-
-
-def user_group_name(user_pk: object) -> str:
-    """The group every socket of the signed-in user ``user_pk`` joins."""
-    return f"user.{user_pk}"
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
@@ -71,6 +73,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         self.frame_turn: asyncio.Future[None] | None = None
         self.answered = self.close_sent = self.groups_left = False
         self.user_group: str | None = None
+        self.sockets_held: list[str] = []  # whose open sockets this one counts in
 
     @property
     def should_send_completion(self) -> bool:
@@ -82,7 +85,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
 
     @property
     def client(self) -> str:  # whom its events count for
-        return client_key(self.scope)
+        return limits.client_key(self.scope)
 
     async def __call__(
         self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -111,6 +114,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
                 watch.forget(self)
             if not self.groups_left:  # ended some other way than a disconnect
                 await self.leave_groups()
+            for key in self.sockets_held:
+                await limits.release("sockets", key)
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
         self.answered = True
@@ -125,6 +130,15 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
             self.close_sent = True
             await outage.close_try_again_later(self.raw_send, accept=not self.answered)
 
+    async def handle_message_handler_error(
+        self, error: Exception, action: str, message: Any
+    ) -> None:
+        """A handler's Redis failure is the outage's (logged once), not a bug's."""
+        if not outage.is_redis_failure(error):
+            return await super().handle_message_handler_error(error, action, message)
+        outage.report_outage(error)
+        await self.close_for_outage()
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Layer events skip Channels' ``close_old_connections`` in a thread (half a
         server's CPU per broadcast): they only forward to the client."""
@@ -137,12 +151,21 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         await handler(message)
 
     async def websocket_connect(self, message: Any) -> None:
+        too_many = await limits.hold_socket(self.scope, self.sockets_held)
+        if too_many is not None:
+            await self.accept()
+            await self.close(CLOSE_TOO_MANY_SOCKETS, too_many)
+            return
         await super().websocket_connect(message)
         user = signed_in_user(self.scope)
         if user is not None and self.channel_layer is not None and not self._closed:
             # Not one of self.groups, which broadcast_message sends to.
-            self.user_group = user_group_name(user.pk)
+            self.user_group = sessions.user_group_name(user.pk)
             await self.channel_layer.group_add(self.user_group, self.channel_name)
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        if not self.close_sent and await sessions.session_ended(self.scope, event):
+            await self.close(sessions.CLOSE_SIGNED_OUT, sessions.SIGNED_OUT)
 
     async def websocket_disconnect(self, message: Any) -> None:
         if self.user_group is not None:
@@ -170,6 +193,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kw: Any
     ) -> None:
+        if self.user_group is None and signed_in_user(self.scope) is not None:
+            await self.session_ended({"ended": None})  # no layer: it hears no sign-out
         # Frames sent before a refusal at the handshake: nobody is left to answer.
         if not self._closed and not await self.over_frame_limit():
             await super().receive(text_data, bytes_data, **kw)
@@ -177,8 +202,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
     async def over_frame_limit(self) -> bool:
         second = self.frames_per_second or settings.SOCKET_FRAMES_PER_SECOND
         minute = self.frames_per_minute or settings.SOCKET_FRAMES_PER_MINUTE
-        limits = [RateLimitItemPerSecond(second), RateLimitItemPerMinute(minute)]
-        refusal = await count("frames", self.client, limits, fail_open=True)
+        periods = [RateLimitItemPerSecond(second), RateLimitItemPerMinute(minute)]
+        refusal = await limits.count("frames", self.client, periods, fail_open=True)
         if refusal is not None:
             await self.send_rate_limited("Too many messages", refusal)
             if self.completion:
@@ -186,11 +211,11 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         return refusal is not None
 
     async def send_rate_limited(
-        self, what: str, refusal: Refusal | None = None
+        self, what: str, refusal: limits.Refusal | None = None
     ) -> None:
         """Refuse with code ``rate_limited``, naming the limit and when to retry."""
-        path = self.scope.get("path", "?")
-        payload = await rate_limited(what, refusal, self.client, path)
+        path = self.scope["path"]
+        payload = await limits.rate_limited(what, refusal, self.client, path)
         await self.send_message(ErrorMessage(payload=payload))
 
     async def handle_json(self, content: dict[str, Any], **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
-"""Rate limits per client (``client_key``) over all its sockets, counted by the
-``limits`` library in fixed windows: in Redis when ``REDIS_URL`` is set, so every
-server process sees them, else in memory."""
+"""What one client (``client_key``: a user, else an address) may do over all its
+sockets, counted by the ``limits`` library: events in fixed windows (``count``)
+and things held at once (``hold``: open sockets, jobs in flight). In Redis when
+``REDIS_URL`` is set, so every server process sees the same counts, else in memory."""
 
 import asyncio
 import contextlib
@@ -17,6 +18,7 @@ from django.conf import settings
 from limits import RateLimitItem, RateLimitItemPerHour
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.asyncio import BlockingConnectionPool
 
 from core.authentication import signed_in_user
 from core.outage import is_redis_failure, report_outage
@@ -40,10 +42,15 @@ def limiter() -> FixedWindowRateLimiter:
     loop = asyncio.get_running_loop()
     made = _limiters.get(loop)
     if made is None or made[0] != f"{prefix}@{uri}":
-        # Give up soon rather than hold a socket waiting.
-        timeouts = {"socket_connect_timeout": 2, "socket_timeout": 2}
+        # A storm of sockets waits its turn for a pooled connection (redis-py's
+        # own pool would refuse past 100); all give up soon rather than hang.
+        waits = dict.fromkeys(
+            ["timeout", "socket_timeout", "socket_connect_timeout"], 2
+        )
+        url = settings.REDIS_URL
+        pool: Any = BlockingConnectionPool.from_url(url, **waits) if url else None
         storage = storage_from_string(
-            uri, implementation="redispy", key_prefix=prefix, **timeouts
+            uri, implementation="redispy", key_prefix=prefix, connection_pool=pool
         )
         made = _limiters[loop] = (f"{prefix}@{uri}", FixedWindowRateLimiter(storage))
     return made[1]
@@ -75,18 +82,63 @@ async def count(
     return None
 
 
-async def rate_limited(
-    what: str, refusal: Refusal | None, client: str, path: str
-) -> dict[str, Any]:
-    """The payload of the ``error`` frame refusing ``what``; logged once an hour a client."""
-    if refusal is None:
-        return {"code": "rate_limited", "detail": f"{what}."}
-    wait = refusal.retry_after
+# A count held outlives the process that held it (killed, say) by an hour at most.
+HELD_FOR = 3600
+
+
+async def hold(name: str, client: str, most: int, amount: int = 1) -> Refusal | None:
+    """Take (``amount`` -1: give back) one of the ``most`` ``name`` (sockets, jobs)
+    ``client`` may hold at once; why not, if over. Without Redis: let through."""
+    key = f"held/{name}/{client}"
+    try:
+        held = await limiter().storage.incr(key, HELD_FOR, amount)
+        if amount < 0 or held <= most:
+            return None
+        await limiter().storage.incr(key, HELD_FOR, -1)
+    except Exception as error:
+        if not is_redis_failure(error):
+            raise
+        report_outage(error)
+        return None
+    return Refusal(f"{most} at once", 1)
+
+
+async def release(name: str, client: str) -> None:
+    await hold(name, client, 0, -1)
+
+
+async def hold_socket(scope: Mapping[str, Any], held: list[str]) -> str | None:
+    """Count a socket open for its address and its user (adding to ``held`` whom
+    to ``release`` for); why it is one too many, if it is."""
+    budgets = {"address": (address_key(scope), settings.SOCKETS_PER_ADDRESS)}
+    if signed_in_user(scope) is not None:
+        budgets["user"] = (client_key(scope), settings.SOCKETS_PER_USER)
+    for whom, (key, most) in budgets.items():
+        refusal = await hold("sockets", key, most)
+        if refusal is not None:
+            await log_refusal("sockets", refusal, key, scope["path"])
+            return f"Too many open sockets ({most} per {whom}). Close one first."
+        held.append(key)
+    return None
+
+
+async def log_refusal(what: str, refusal: Refusal, client: str, path: str) -> None:
+    """Log a refusal once an hour per client and kind, not once per frame."""
     with contextlib.suppress(Exception):
-        if await limiter().hit(RateLimitItemPerHour(1), "logged", client):
+        if await limiter().hit(RateLimitItemPerHour(1), "logged", what, client):
             logger.info(
                 "Refusing %s of %s on %s: over %s", what, client, path, refusal.limit
             )
+
+
+async def rate_limited(
+    what: str, refusal: Refusal | None, client: str, path: str
+) -> dict[str, Any]:
+    """The payload of the ``error`` frame refusing ``what``, which is logged."""
+    if refusal is None:
+        return {"code": "rate_limited", "detail": f"{what}."}
+    wait = refusal.retry_after
+    await log_refusal(what, refusal, client, path)
     return {
         "code": "rate_limited",
         "detail": f"{what} ({refusal.limit}). Try again in {wait} second{'s' * (wait != 1)}.",
@@ -95,11 +147,19 @@ async def rate_limited(
 
 
 def client_key(scope: Mapping[str, Any]) -> str:
-    """Whom a connection's events count for: its signed-in user, else its address
-    (an IPv6 client's /64 network: it usually holds all of it)."""
+    """Whom a connection's events count for: its signed-in user, else its address."""
     user = signed_in_user(scope)
-    if user is not None:
-        return f"user:{user.pk}"
+    return address_key(scope) if user is None else f"user:{user.pk}"
+
+
+def login_address(request: Any) -> str:
+    """The address django-axes counts failed logins for: as here, a /64 for IPv6."""
+    key = address_key({"client": (request.META.get("REMOTE_ADDR", ""),)})
+    return key.removeprefix("address:").split("/")[0]
+
+
+def address_key(scope: Mapping[str, Any]) -> str:
+    """A connection's address; an IPv6 client's /64 network (it usually holds all)."""
     host = (scope.get("client") or ("unknown",))[0]
     try:
         address = ipaddress.ip_address(host)

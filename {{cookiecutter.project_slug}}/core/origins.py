@@ -14,8 +14,10 @@ logger = logging.getLogger(__name__)
 class AllowedHostsValidator(OriginValidator):
     """Channels' ``OriginValidator`` on ``ALLOWED_HOSTS``, with the ``Host`` checked
     too, as Django checks it. ``Origin`` may be left out (by scripts, which no foreign
-    site drives; browsers always send it). A repeated or unparsable ``Host`` or
-    ``Origin`` (or not UTF-8) is refused, never an error."""
+    site drives; browsers always send it); if sent, its scheme, host and port are
+    the socket's own (``https`` for ``wss``, as uvicorn reads it from a trusted
+    proxy). A repeated or unparsable ``Host`` or ``Origin`` (or not UTF-8) is
+    refused, never an error."""
 
     application: Any
 
@@ -43,7 +45,10 @@ class AllowedHostsValidator(OriginValidator):
                 domain, _port = split_domain_port(host)
                 allowed = bool(domain) and validate_host(domain, self.hosts)
             if allowed and origins:
-                allowed = self.validate_origin(urlparse(origins[0]))
+                origin = urlparse(origins[0])
+                allowed = self.validate_origin(origin) and same_origin(
+                    origin, scope, host
+                )
         except (UnicodeDecodeError, ValueError):  # ValueError: urlparse("http://[")
             allowed = False
         if not allowed:
@@ -58,3 +63,14 @@ def server_host(scope: Any) -> str | None:
         return None  # only an in-process test communicator has neither
     host = f"[{host}]" if ":" in str(host) else str(host)
     return host if port is None else f"{host}:{port}"
+
+
+def same_origin(origin: Any, scope: Any, host: str | None) -> bool:
+    """Whether a page at ``origin`` has the socket's own scheme, host and port
+    (an in-process test's socket has no host to compare)."""
+    scheme = "https" if scope.get("scheme") == "wss" else "http"
+    default = {"http": 80, "https": 443}
+    domain, port = split_domain_port(host or "")
+    own = (scheme, domain.strip("[]"), int(port or default[scheme]))
+    page = (origin.scheme, origin.hostname, origin.port or default.get(origin.scheme))
+    return host is None or page == own

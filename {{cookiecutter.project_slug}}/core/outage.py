@@ -1,8 +1,10 @@
 """A Redis outage: noticed, logged once (one WARNING, the rest at DEBUG, one INFO
 when Redis answers again), and waited out. Redis is pinged every
 ``WATCH_INTERVAL`` while sockets need it (the pubsub layer reconnects by itself,
-so they would hear nothing), every ``PROBE_INTERVAL`` during an outage.
-``settings.LOGGING`` loads this module: it imports no app, and Redis' client late.
+so they would hear nothing), every ``PROBE_INTERVAL`` after a miss or during an
+outage. ``MISSES`` pings missed in a row make an outage; one a loop too busy to
+hear its answer misses does not count. ``settings.LOGGING`` loads this module:
+it imports no app, and Redis' client late.
 """
 
 import asyncio
@@ -25,6 +27,7 @@ CLOSE_TRY_AGAIN_LATER = 1013
 LAYER_UNAVAILABLE = "The message service (Redis) is unavailable. Reconnecting shortly."
 PROBE_INTERVAL = 1.0
 WATCH_INTERVAL = 2.0
+MISSES = 3
 
 OnSilence = Callable[[], Coroutine[Any, Any, None]]
 
@@ -71,20 +74,29 @@ class RedisOutage:
             self.pinging = asyncio.get_running_loop().create_task(self.keep_pinging())
 
     async def keep_pinging(self) -> None:
-        from core.health import redis_answers  # not at import: LOGGING loads this
+        from core.health import PING_TIMEOUT, redis_answers  # LOGGING loads this
 
+        misses = 0
         while self.watched or self.began is not None:
-            pause = WATCH_INTERVAL if self.began is None else PROBE_INTERVAL
+            pause = PROBE_INTERVAL if misses or self.began else WATCH_INTERVAL
+            asked = time.monotonic()
             await asyncio.sleep(pause)
+            busy = time.monotonic() - asked - pause > PING_TIMEOUT  # the loop lags
             if await redis_answers(self.url):
+                misses = 0
                 if self.began is not None:
                     took, self.began = time.monotonic() - self.began, None
                     logger.info("Redis answers again, after %.0f s.", took)
-            elif self.watched:
+                continue
+            misses += not busy
+            if self.watched and misses >= MISSES:
                 silenced, self.watched = list(self.watched.values()), {}
-                self.report("no answer to a PING")
+                self.report(f"no answer to {MISSES} PINGs in a row")
                 for on_silence in silenced:
-                    await on_silence()
+                    try:
+                        await on_silence()
+                    except Exception as error:  # one socket's failure ends no watch
+                        logger.info("Could not close a socket: %r", error)
 
 
 _outages = weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisOutage]()
@@ -146,3 +158,12 @@ class QuietRedisOutage(logging.Filter):
             return True
         report_outage(error)
         return False
+
+
+class OneLineWarning(logging.Filter):
+    """A foreign ``Host`` is a scanner's probe, not a bug: one WARNING line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = None  # no traceback
+        return True

@@ -21,7 +21,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-# Jobs one socket may await at once, and one client may queue a minute.
+# Jobs one client (a user, else an address) may await at once over all its
+# sockets, and may queue a minute.
 SYSTEM_JOBS_IN_FLIGHT = env.int("SYSTEM_JOBS_IN_FLIGHT", default=3)
 SYSTEM_JOBS_PER_MINUTE = env.int("SYSTEM_JOBS_PER_MINUTE", default=20)
 # Scales each job's pretend work (1 to 4 s, as in the tutorial); 0: instant.

@@ -93,3 +93,17 @@ def test_forwarded_headers_do_not_give_a_fresh_address(
         )
 
     assert log_in(client, login_page, PASSWORD) == 429
+
+
+def test_addresses_of_one_ipv6_64_share_a_lockout(login_page: str) -> None:
+    """An IPv6 client usually holds its whole /64: each of its addresses is one
+    client to axes, as to the sockets' limits."""
+    for host in range(settings.AXES_FAILURE_LIMIT):
+        Client(REMOTE_ADDR=f"2001:db8:1:2::{host + 1:x}").post(
+            login_page, {"username": "boss", "password": "wrong"}
+        )
+
+    same_network = Client(REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    other_network = Client(REMOTE_ADDR="2001:db8:1:3::1")
+    assert log_in(same_network, login_page, PASSWORD) == 429
+    assert log_in(other_network, login_page, PASSWORD) == 302

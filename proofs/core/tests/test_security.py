@@ -85,6 +85,15 @@ def test_handshake_for_an_allowed_host_is_accepted() -> None:
     )
 
 
+def test_an_origin_on_another_scheme_or_port_is_refused() -> None:
+    app, path = socket_behind_the_check()
+    host = (b"host", ALLOWED_HOST)
+
+    assert not handshake([host, (b"origin", b"http://localhost:9999")], app, path)
+    assert not handshake([host, (b"origin", b"https://localhost:8000")], app, path)
+    assert not handshake([host, (b"origin", b"http://localhost")], app, path)
+
+
 def test_handshake_for_a_foreign_host_is_refused() -> None:
     app, path = socket_behind_the_check()
 

@@ -16,11 +16,10 @@ from celery.apps.worker import Worker
 from chanx.channels.testing import DjangoWebsocketCommunicator
 from chanx.constants import EVENT_ACTION_COMPLETE
 from chanx.messages.outgoing import ErrorMessage
-from django.test import override_settings
 
 from config.celery import app as celery_app
 from core.tests.checks import SocketChecks
-from core.tests.sockets import SocketTestCase
+from core.tests.sockets import SocketTestCase, fresh_counts
 from system.consumers.system_consumer import SystemConsumer
 from system.jobs import JOBS
 from system.messages import (
@@ -161,10 +160,13 @@ class ReplyOrderTestCase(JobTestCase):
 
 
 class JobsInFlightTestCase(JobTestCase):
-    async def test_jobs_waiting_for_results_are_bounded_per_socket(self) -> None:
+    async def test_jobs_waiting_for_results_are_bounded_per_client(self) -> None:
         await self.auth_communicator.connect()
-        other = self.create_communicator()
-        await other.connect()
+        same_client = self.create_communicator()
+        await same_client.connect()
+        other_client = self.create_communicator()
+        other_client.scope["client"] = ("203.0.113.9", 50000)
+        await other_client.connect()
         published: list[tuple[str, ...]] = []
 
         def publish_a_job_nobody_runs(
@@ -174,7 +176,7 @@ class JobsInFlightTestCase(JobTestCase):
 
         with (
             patch.object(celery_app, "send_task", publish_a_job_nobody_runs),
-            override_settings(SYSTEM_JOBS_IN_FLIGHT=2),
+            fresh_counts(SYSTEM_JOBS_IN_FLIGHT=2),
         ):
             for content in ["one", "two"]:
                 await self.auth_communicator.send_message(job("default", content))
@@ -183,9 +185,11 @@ class JobsInFlightTestCase(JobTestCase):
 
             await self.auth_communicator.send_message(job("default", "three"))
             refused = await self.auth_communicator.receive_all_messages()
-            # Another socket's jobs count apart.
-            await other.send_message(job("default", "elsewhere"))
-            elsewhere = await other.receive_all_messages()
+            # The same client's other socket shares the count; another's does not.
+            await same_client.send_message(job("default", "beside"))
+            refused += await same_client.receive_all_messages()
+            await other_client.send_message(job("default", "elsewhere"))
+            elsewhere = await other_client.receive_all_messages()
 
             # Once a result is sent, one more job may go.
             job_id, *_, channel_name = published[0]
@@ -194,13 +198,13 @@ class JobsInFlightTestCase(JobTestCase):
             await self.auth_communicator.receive_all_messages(
                 stop_action=EVENT_ACTION_COMPLETE
             )
-            await self.auth_communicator.send_message(job("default", "four"))
-            queued = await self.auth_communicator.receive_all_messages()
+            await same_client.send_message(job("default", "four"))
+            queued = await same_client.receive_all_messages()
 
-        assert len(refused) == 1
-        error = cast(ErrorMessage, refused[0])
-        assert error.payload["code"] == "rate_limited"
-        assert "2 jobs waiting" in error.payload["detail"]
+        assert len(refused) == 2
+        for error in cast(list[ErrorMessage], refused):
+            assert error.payload["code"] == "rate_limited"
+            assert "2 jobs waiting" in error.payload["detail"]
         assert [message.action for message in elsewhere] == ["job_queued"]
         assert [message.action for message in queued] == ["job_queued"]
         assert [args[2] for args in published] == ["one", "two", "elsewhere", "four"]

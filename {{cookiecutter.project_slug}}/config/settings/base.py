@@ -107,7 +107,8 @@ if ADMIN_URL.startswith("/") or not ADMIN_URL.endswith("/"):
 
 # Password guessing (django-axes): after DJANGO_AXES_FAILURE_LIMIT failed logins
 # an address may not log in for DJANGO_AXES_COOLOFF_MINUTES. The address is the
-# ASGI server's (forwarded headers only from FORWARDED_ALLOW_IPS), not axes' own.
+# ASGI server's (forwarded headers only from FORWARDED_ALLOW_IPS), not axes' own,
+# and an IPv6 client's /64 network counts as one address, as the sockets' limits do.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -117,7 +118,7 @@ AXES_COOLOFF_TIME = timedelta(
     minutes=env.int("DJANGO_AXES_COOLOFF_MINUTES", default=30)
 )
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "core.limits.login_address"
 AXES_VERBOSE = False
 
 # Content-Security-Policy (django-csp): everything from this site only, nothing
@@ -168,7 +169,10 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}
     },
-    "filters": {"redis_outage": {"()": "core.outage.QuietRedisOutage"}},
+    "filters": {
+        "redis_outage": {"()": "core.outage.QuietRedisOutage"},
+        "one_line_warning": {"()": "core.outage.OneLineWarning"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -182,7 +186,7 @@ LOGGING = {
         # A Redis outage is one WARNING and one INFO (core.outage), not a
         # traceback a second from the pubsub layer or each failed probe.
         "channels_redis.pubsub": {"filters": ["redis_outage"]},
-        "health_check": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
     },
 }
 
@@ -191,6 +195,9 @@ LOGGING = {
 SOCKET_FRAMES_PER_SECOND = env.int("SOCKET_FRAMES_PER_SECOND", default=10)
 SOCKET_FRAMES_PER_MINUTE = env.int("SOCKET_FRAMES_PER_MINUTE", default=120)
 SOCKET_SEND_TIMEOUT = env.float("SOCKET_SEND_TIMEOUT", default=10.0)
+# Sockets open at once per signed-in user and per address (all its visitors and users).
+SOCKETS_PER_USER = env.int("SOCKETS_PER_USER", default=20)
+SOCKETS_PER_ADDRESS = env.int("SOCKETS_PER_ADDRESS", default=100)
 if min(SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE, SOCKET_SEND_TIMEOUT) <= 0:
     raise SystemExit(
         "SOCKET_FRAMES_PER_SECOND, SOCKET_FRAMES_PER_MINUTE and SOCKET_SEND_TIMEOUT "

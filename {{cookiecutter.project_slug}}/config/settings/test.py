@@ -18,6 +18,7 @@ CHANX = {**CHANX, "SEND_COMPLETION": True}
 # Tests send frames as fast as they can; the limit tests set their own.
 SOCKET_FRAMES_PER_SECOND = 10_000
 SOCKET_FRAMES_PER_MINUTE = 100_000
+SOCKETS_PER_USER = SOCKETS_PER_ADDRESS = 10_000
 
 # Each run counts from zero, even in a Redis that an earlier run counted in.
 RATE_LIMITS_KEY_PREFIX = f"test-{uuid.uuid4().hex}"

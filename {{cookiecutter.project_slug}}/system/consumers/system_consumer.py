@@ -12,7 +12,7 @@ from django.conf import settings
 from limits import RateLimitItemPerMinute
 
 from core.consumers import RealtimeConsumer
-from core.limits import count
+from core.limits import count, hold, log_refusal, release
 from system.jobs import job_for
 from system.messages import (
     JobAnswered,
@@ -55,6 +55,8 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
             await super().__call__(scope, receive, send)
         finally:
             self.log_undelivered()
+            for _job in self.awaited_jobs:  # its result is lost: take no more room
+                await release("jobs", self.client)
 
     def log_undelivered(self) -> None:
         for job_id, name in self.awaited_jobs.items():
@@ -75,14 +77,16 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
             "task_type is translate, analyze or generate; any other runs default. "
             "The reply is job_queued at once, or an error when the job cannot be "
             "queued (code rate_limited past the client's jobs per minute, or while "
-            "the socket's earlier jobs wait for their results); job_result follows "
+            "its earlier jobs, on any socket, wait for their results); job_result follows "
             "when a worker has run the job."
         ),
         output_type=JobQueued | ErrorMessage,
     )
     async def handle_system_message(self, message: SystemMessage) -> None:
         in_flight = settings.SYSTEM_JOBS_IN_FLIGHT
-        if len(self.awaited_jobs) >= in_flight:
+        held = await hold("jobs", self.client, in_flight)
+        if held is not None:
+            await log_refusal("jobs in flight", held, self.client, self.scope["path"])
             await self.send_rate_limited(
                 f"You have {in_flight} jobs waiting for their results, the most "
                 "allowed. Send this one again once a result comes back"
@@ -91,6 +95,7 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
         per_minute = RateLimitItemPerMinute(settings.SYSTEM_JOBS_PER_MINUTE)
         refusal = await count("jobs", self.client, [per_minute], fail_open=True)
         if refusal is not None:
+            await release("jobs", self.client)
             await self.send_rate_limited("Too many jobs", refusal)
             return
         job, content = job_for(message.payload.task_type), message.payload.content
@@ -98,6 +103,7 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
         async with self.queueing:
             failure = await publish(job_id, job.name, content, self.channel_name)
             if failure is not None:
+                await release("jobs", self.client)
                 await self.send_message(ErrorMessage(payload={"detail": failure}))
                 return
             self.awaited_jobs[job_id] = job.name
@@ -112,8 +118,9 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
     @event_handler(summary="Forward a job's result to the client that queued it")
     async def handle_job_answered(self, event: JobAnswered) -> JobResult:
         async with self.queueing:
-            if not self.client_gone:  # its result goes out as this returns
-                self.awaited_jobs.pop(event.payload.job_id, None)
+            job_id = event.payload.job_id  # its result goes out as this returns
+            if not self.client_gone and self.awaited_jobs.pop(job_id, "") != "":
+                await release("jobs", self.client)
             return JobResult(payload=event.payload.result)
 
     @event_handler(summary="Forward a notice to the client")

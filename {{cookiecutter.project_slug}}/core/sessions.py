@@ -1,0 +1,56 @@
+"""Sockets end with their session: a sign-out, a password change or a
+deactivation is sent to the user's group (``user_group_name``, which each of
+their sockets joins on any server process), and each socket whose session no
+longer signs the user in closes with 4401, as chanx closes a refused one."""
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.auth import get_user
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from core.outage import is_redis_failure, report_outage
+
+CLOSE_SIGNED_OUT, SIGNED_OUT = 4401, "Your session has ended. Sign in again."
+
+
+def user_group_name(user_pk: object) -> str:
+    return f"user.{user_pk}"
+
+
+def tell_sockets(user_pk: object, ended: str | None) -> None:
+    """Have the user's sockets check their session (``ended``: the one that ended)."""
+    event = {"type": "session.ended", "ended": ended}
+    try:
+        async_to_sync(get_channel_layer().group_send)(user_group_name(user_pk), event)  # type: ignore[union-attr]
+    except Exception as error:  # an outage closes the sockets anyway
+        if not is_redis_failure(error):
+            raise
+        report_outage(error)
+
+
+@receiver(user_logged_out)
+def signed_out(request: Any, user: Any, **_: Any) -> None:
+    if user is not None:
+        tell_sockets(user.pk, request.session.session_key)
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def user_saved(instance: Any, update_fields: Any = None, **_: Any) -> None:
+    if update_fields != {"last_login"}:  # saved at each sign-in: nothing ends
+        transaction.on_commit(lambda: tell_sockets(instance.pk, None))  # once saved
+
+
+async def session_ended(scope: Any, event: dict[str, Any]) -> bool:
+    """Whether the socket's session ended, or no longer signs its user in."""
+    session = scope.get("session")
+    key = getattr(session, "session_key", None)
+    if key is None or event["ended"]:
+        return key is not None and event["ended"] == key
+    fresh: Any = {"session": session.__class__(key)}  # read anew
+    return bool((await get_user(fresh)).pk != scope["user"].pk)
