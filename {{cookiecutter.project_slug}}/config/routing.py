@@ -6,5 +6,5 @@ from chanx.channels.routing import include, path
 from core.apps import realtime_apps
 
 router = URLRouter(
-    [path(app.url_prefix, include(app.routing_module)) for app in realtime_apps()]
+    [path(app.url_prefix, include(f"{app.name}.routing")) for app in realtime_apps()]
 )

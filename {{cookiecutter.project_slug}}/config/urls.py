@@ -8,7 +8,7 @@ from core.apps import realtime_pages
 
 urlpatterns = [
     path("", include("core.urls")),
-    *(path(app.url_prefix, include(app.urls_module)) for app in realtime_pages()),
+    *(path(app.url_prefix, include(f"{app.name}.urls")) for app in realtime_pages()),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

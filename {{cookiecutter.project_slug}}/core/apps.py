@@ -3,7 +3,6 @@ from django.apps import AppConfig, apps
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Core"
 
     def ready(self) -> None:
         from core import sessions  # noqa: F401  # connects its receivers
@@ -21,14 +20,6 @@ class RealtimeAppConfig(AppConfig):
     @property
     def url_prefix(self) -> str:  # under ``/`` and ``/ws/``
         return f"{self.label}/"
-
-    @property
-    def urls_module(self) -> str:
-        return f"{self.name}.urls"
-
-    @property
-    def routing_module(self) -> str:
-        return f"{self.name}.routing"
 
 
 def realtime_apps() -> list[RealtimeAppConfig]:

@@ -1,10 +1,8 @@
-"""Who is on a socket (``scope["user"]``): the Django user signed in through the
-site's pages (Channels' ``AuthMiddlewareStack`` in ``config.asgi``), or the owner
-of the DRF token a program sends in the handshake (``Authorization: Token <key>``;
-``manage.py drf_create_token``). Every ``RealtimeConsumer`` is checked by
-``SessionAuthenticator`` (or a subclass with other DRF ``permission_classes``) as
-an HTTP view would be.
-"""
+"""Who is on a socket (``scope["user"]``): the Django user signed in through the site's
+pages (Channels' ``AuthMiddlewareStack`` in ``config.asgi``), or the owner of the DRF
+token a program sends in the handshake (``Authorization: Token <key>``; ``manage.py
+drf_create_token``). Every ``RealtimeConsumer`` is checked by ``SessionAuthenticator``
+(or a subclass with other DRF ``permission_classes``) as an HTTP view would be."""
 
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -53,10 +51,9 @@ class AuthenticationView(ChanxAuthView):
 
 class SessionAuthenticator(DjangoAuthenticator):
     """Let everyone in, knowing who is signed in; subclasses narrow the permissions.
-    A refused client gets chanx's ``authentication`` frame and a close with 4000 +
-    its status (4401, 4403); an accepted one gets no frame. A token is checked
-    first, so a wrong one is refused even beside a session; the token's user
-    becomes ``scope["user"]``, held to the same rules as one signed in."""
+    A refused client gets chanx's ``authentication`` frame and a close with 4000 + its
+    status (4401, 4403); an accepted one gets no frame. A token is checked first, so a
+    wrong one is refused even beside a session; its user is held to the same rules."""
 
     # The first class's WWW-Authenticate ("Token") makes a visitor's refusal 401.
     authentication_classes = (TokenAuthentication, SessionAuthentication)

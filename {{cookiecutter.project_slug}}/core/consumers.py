@@ -1,30 +1,24 @@
-"""The base of every socket here: what one client may do, and what it may not cost.
+"""``RealtimeConsumer``, the base of every socket here, is chanx's
+``AsyncJsonWebsocketConsumer`` with promises of what one client may do and cost:
 
-``RealtimeConsumer`` is chanx's ``AsyncJsonWebsocketConsumer`` with these promises:
-
-- **Limits**: a client's frames (``core.limits.client_key``) count over all its
-  sockets and processes, per second and minute (``SOCKET_FRAMES_PER_*`` or the
-  class's own); one over gets an ``error`` frame ``{"code": "rate_limited",
-  "detail", "retry_after"}``, is not handled, and the socket stays open. A
-  socket past ``SOCKETS_PER_USER`` or ``SOCKETS_PER_ADDRESS`` open is closed
-  with 4429 and a reason.
-- **Sessions**: a socket whose session ends (sign-out, password change,
-  deactivation: ``core.sessions``) is closed with 4401 within a second (without
-  a layer: at its next frame, unanswered).
-- **Order**: frames are handled one at a time, as they came; a long handler
-  calls ``let_next_frame_in`` so that pings are still answered.
-- **Membership**: however it ends, it leaves every group; a send to a client
-  gone is dropped, not raised.
-- **Slow readers**: a client whose sends stall for ``SOCKET_SEND_TIMEOUT`` s is
-  closed (1008) and logged in one WARNING (``core.sends``).
+- **Limits**: a client's frames (``core.limits.client_key``) count over all its sockets
+  and processes, per second and minute (``SOCKET_FRAMES_PER_*`` or the class's own);
+  one over gets an ``error`` frame ``{"code": "rate_limited", "detail",
+  "retry_after"}``, is not handled, and the socket stays open. A socket past
+  ``SOCKETS_PER_USER`` or ``SOCKETS_PER_ADDRESS`` open is closed with 4429 and a reason.
+- **Sessions**: a socket whose session ends (sign-out, password change, deactivation:
+  ``core.sessions``) is closed with 4401 within a second (without a layer: at its
+  next frame, unanswered).
+- **Order**: frames are handled one at a time, as they came; a long handler calls
+  ``let_next_frame_in`` so that pings are still answered.
+- **Membership and slow readers**: however it ends, it leaves every group; a send to a
+  client gone is dropped, not raised; one whose sends stall for ``SOCKET_SEND_TIMEOUT``
+  s is closed (1008) and logged in one WARNING (``core.sends``).
 - **Redis outages**: a socket with a layer is closed with 1013 and a reason
   (``core.outage``); one with ``channel_layer_alias = NO_CHANNEL_LAYER`` stays.
-- **Sign-in**: a session or a DRF token (``core.authentication``); a wrong
-  token is refused with 4401.
-- **Per-user pushes**: a signed-in user's sockets join
-  ``core.sessions.user_group_name(pk)``.
-- **Cheap deliveries**: layer events skip Channels' per-message database check,
-  settings are read once, and no timer is armed per frame.
+- **Sign-in**: a session or a DRF token (``core.authentication``); a wrong token is
+  refused with 4401. A signed-in user's sockets join ``core.sessions.user_group_name``.
+- **Cheap**: no database check per layer event, settings read once, no timer per frame.
 """
 
 import asyncio
@@ -49,8 +43,6 @@ from core.sends import GuardedSend
 
 logger = logging.getLogger(__name__)
 
-CLOSE_TOO_MANY_SOCKETS = 4429  # 4000 + HTTP's 429, as chanx's 4401 and 4403
-
 # The turn of the frame a handler task is handling (each task has its own).
 current_turn: contextvars.ContextVar["asyncio.Future[None] | None"] = (
     contextvars.ContextVar("current_turn", default=None)
@@ -66,7 +58,6 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Read once: chanx 2.13.0 reads its settings on every send.
         self.completion = bool(config.send_completion)
         self.yield_after_send = bool(self.send_message_immediately)
         self.plain_sends = not (self.should_camelize or self.log_websocket_message)
@@ -90,8 +81,6 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
     async def __call__(
         self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.raw_send = send
         self.sends = GuardedSend(send, settings.SOCKET_SEND_TIMEOUT, scope)
         layered = self.channel_layer_alias in settings.CHANNEL_LAYERS
         watch = outage.redis_outage() if layered else None
@@ -106,8 +95,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         except Exception as error:
             if not outage.is_redis_failure(error):
                 raise
-            outage.report_outage(error)
-            await self.close_for_outage()
+            await self.close_for_outage(error)
             await outage.drop_pooled_connections(self.channel_layer)
         finally:
             if watch is not None:
@@ -125,10 +113,12 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         self.answered = self.close_sent = True
         await super().close(code, reason)
 
-    async def close_for_outage(self) -> None:
+    async def close_for_outage(self, error: Exception | None = None) -> None:
+        if error is not None:
+            outage.report_outage(error)
         if not (self.close_sent or self.sends.gone):
             self.close_sent = True
-            await outage.close_try_again_later(self.raw_send, accept=not self.answered)
+            await outage.close_try_again_later(self.sends.send, not self.answered)
 
     async def handle_message_handler_error(
         self, error: Exception, action: str, message: Any
@@ -136,25 +126,23 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
         """A handler's Redis failure is the outage's (logged once), not a bug's."""
         if not outage.is_redis_failure(error):
             return await super().handle_message_handler_error(error, action, message)
-        outage.report_outage(error)
-        await self.close_for_outage()
+        await self.close_for_outage(error)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Layer events skip Channels' ``close_old_connections`` in a thread (half a
         server's CPU per broadcast): they only forward to the client."""
         if message["type"].startswith("websocket."):
             await super().dispatch(message)
-            return
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
+        elif handler := getattr(self, get_handler_name(message), None):
+            await handler(message)
+        else:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def websocket_connect(self, message: Any) -> None:
         too_many = await limits.hold_socket(self.scope, self.sockets_held)
         if too_many is not None:
             await self.accept()
-            await self.close(CLOSE_TOO_MANY_SOCKETS, too_many)
+            await self.close(limits.CLOSE_TOO_MANY_SOCKETS, too_many)
             return
         await super().websocket_connect(message)
         user = signed_in_user(self.scope)
@@ -179,16 +167,13 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
 
     async def leave_groups(self) -> None:
         self.groups_left = True
-        channel_name = getattr(self, "channel_name", None)
         groups = [*self.groups, *filter(None, [self.user_group])]
-        for group in groups if channel_name else []:
+        for group in groups if hasattr(self, "channel_name") else []:
             try:
-                await self.channel_layer.group_discard(group, channel_name)
+                with outage.redis_failure_reported():
+                    await self.channel_layer.group_discard(group, self.channel_name)
             except Exception as error:
-                if outage.is_redis_failure(error):
-                    outage.report_outage(error)
-                else:
-                    logger.warning("Could not leave group %s: %r", group, error)
+                logger.warning("Could not leave group %s: %r", group, error)
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kw: Any
@@ -221,7 +206,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer[ReceiveEvent]):
     async def handle_json(self, content: dict[str, Any], **kwargs: Any) -> None:
         # chanx 2.13.0 handles each frame in a task of its own; each waits here
         # for the one before it, so frames are handled in the order they came.
-        previous, mine = self.frame_turn, self.loop.create_future()
+        previous, mine = self.frame_turn, asyncio.get_running_loop().create_future()
         self.frame_turn = mine
         if previous is not None:
             await previous

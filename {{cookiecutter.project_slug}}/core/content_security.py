@@ -1,7 +1,7 @@
 """The Content-Security-Policy header, from ``CONTENT_SECURITY_POLICY`` (django-csp),
-plus what needs the request: the page's websocket origin, the AsyncAPI docs' needs.
-"""
+plus what needs the request: the page's websocket origin, the AsyncAPI docs' needs."""
 
+import contextlib
 from typing import Any
 
 from chanx.channels.views import AsyncAPIDocsView
@@ -10,10 +10,9 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponseBase
 
-# The docs page's AsyncAPI bundle and stylesheet are this site's own static files
-# ('self'); its inline script carries the nonce
-# (core/templates/channels/asyncapi_docs.html); the bundle's ajv needs
-# ``new Function``: hence 'unsafe-eval', on this page only
+# The docs page's AsyncAPI bundle and stylesheet are static files here ('self'); its
+# inline script carries the nonce (core/templates/channels/asyncapi_docs.html); the
+# bundle's ajv needs ``new Function``: hence 'unsafe-eval', on this page only
 # (https://github.com/asyncapi/asyncapi-react/issues/741).
 ASYNCAPI_DOCS_POLICY: dict[str, list[Any]] = {"script-src": [NONCE, UNSAFE_EVAL]}
 
@@ -37,21 +36,13 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
     def additions(self, request: HttpRequest) -> dict[str, list[Any]]:
         additions: dict[str, list[Any]] = {}
-        socket_origin = same_host_socket_origin(request)
-        if socket_origin:
-            additions["connect-src"] = [socket_origin]
+        # Where the page's sockets connect, for browsers whose 'self' does not cover it
+        # (Safari before 16); nowhere for a request refused for its host.
+        with contextlib.suppress(DisallowedHost):
+            scheme = "wss" if request.is_secure() else "ws"
+            additions["connect-src"] = [f"{scheme}://{request.get_host()}"]
         match = request.resolver_match
         view_class = getattr(match.func, "view_class", None) if match else None
         if view_class is not None and issubclass(view_class, AsyncAPIDocsView):
             additions.update(ASYNCAPI_DOCS_POLICY)
         return additions
-
-
-def same_host_socket_origin(request: HttpRequest) -> str | None:
-    """Where the page's sockets connect, for browsers whose ``'self'`` does not
-    cover it (Safari before 16); ``None`` for a request refused for its host."""
-    try:
-        host = request.get_host()
-    except DisallowedHost:
-        return None
-    return f"{'wss' if request.is_secure() else 'ws'}://{host}"

@@ -2,8 +2,7 @@
 HTTPS redirect: a probe from inside a container has neither a host nor TLS.
 ``/healthz/`` is ``200 ok`` whatever Redis does, so an outage restarts nothing;
 ``/readyz/`` is ``503`` while ``REDIS_URL``'s Redis does not answer
-django-health-check's PING, sent on one pool of connections per event loop.
-"""
+django-health-check's PING, sent on one pool of connections per event loop."""
 
 import asyncio
 import weakref
@@ -33,12 +32,8 @@ async def redis_answers(url: str) -> bool:
     loop, timeout = asyncio.get_running_loop(), PING_TIMEOUT
     made = _pools.get(loop)
     if made is None or made[0] != url:
-        pool = ConnectionPool.from_url(
-            url,
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
-        )
+        timeouts = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+        pool = ConnectionPool.from_url(url, retry=Retry(NoBackoff(), 0), **timeouts)
         made = _pools[loop] = (url, pool)
     try:  # a client of the pool: its close hands the connection back
         async with asyncio.timeout(2 * timeout):  # a close that hangs too
@@ -67,9 +62,6 @@ class HealthCheck:
         start = {"status": 200 if ready else 503, "headers": headers}
         await send({"type": "http.response.start", **start})
         body = b"ok\n" if ready else b"Redis does not answer.\n"
-        await send(
-            {
-                "type": "http.response.body",
-                "body": body * (scope.get("method") != "HEAD"),
-            }
-        )
+        if scope.get("method") == "HEAD":
+            body = b""
+        await send({"type": "http.response.body", "body": body})

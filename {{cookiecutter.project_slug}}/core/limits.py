@@ -21,9 +21,11 @@ from limits.storage import storage_from_string
 from redis.asyncio import BlockingConnectionPool
 
 from core.authentication import signed_in_user
-from core.outage import is_redis_failure, report_outage
+from core.outage import is_redis_failure, redis_failure_reported, report_outage
 
 logger = logging.getLogger(__name__)
+
+CLOSE_TOO_MANY_SOCKETS = 4429  # 4000 + HTTP's 429, as chanx's 4401 and 4403
 
 
 @dataclass(frozen=True)
@@ -37,17 +39,15 @@ _limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[str, Fixe
 
 def limiter() -> FixedWindowRateLimiter:
     """This event loop's limiter: a Redis client serves the loop it was made on."""
-    uri = f"async+{settings.REDIS_URL}" if settings.REDIS_URL else "async+memory://"
+    url = settings.REDIS_URL
+    uri = f"async+{url}" if url else "async+memory://"
     prefix = getattr(settings, "RATE_LIMITS_KEY_PREFIX", "limits")
     loop = asyncio.get_running_loop()
     made = _limiters.get(loop)
     if made is None or made[0] != f"{prefix}@{uri}":
         # A storm of sockets waits its turn for a pooled connection (redis-py's
         # own pool would refuse past 100); all give up soon rather than hang.
-        waits = dict.fromkeys(
-            ["timeout", "socket_timeout", "socket_connect_timeout"], 2
-        )
-        url = settings.REDIS_URL
+        waits = {"timeout": 2, "socket_timeout": 2, "socket_connect_timeout": 2}
         pool: Any = BlockingConnectionPool.from_url(url, **waits) if url else None
         storage = storage_from_string(
             uri, implementation="redispy", key_prefix=prefix, connection_pool=pool
@@ -76,9 +76,8 @@ async def count(
             period = item.GRANULARITY.name
             if item.multiples != 1:
                 period = f"{item.multiples} {period}s"
-            return Refusal(
-                f"{item.amount} per {period}", max(math.ceil(reset - time.time()), 1)
-            )
+            wait = max(math.ceil(reset - time.time()), 1)
+            return Refusal(f"{item.amount} per {period}", wait)
     return None
 
 
@@ -90,17 +89,13 @@ async def hold(name: str, client: str, most: int, amount: int = 1) -> Refusal | 
     """Take (``amount`` -1: give back) one of the ``most`` ``name`` (sockets, jobs)
     ``client`` may hold at once; why not, if over. Without Redis: let through."""
     key = f"held/{name}/{client}"
-    try:
+    with redis_failure_reported():
         held = await limiter().storage.incr(key, HELD_FOR, amount)
         if amount < 0 or held <= most:
             return None
         await limiter().storage.incr(key, HELD_FOR, -1)
-    except Exception as error:
-        if not is_redis_failure(error):
-            raise
-        report_outage(error)
-        return None
-    return Refusal(f"{most} at once", 1)
+        return Refusal(f"{most} at once", 1)
+    return None
 
 
 async def release(name: str, client: str) -> None:
@@ -166,7 +161,6 @@ def address_key(scope: Mapping[str, Any]) -> str:
     except ValueError:
         return f"address:{host}"
     if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return f"address:{address.ipv4_mapped}"
-        return f"address:{ipaddress.ip_network((address, 64), strict=False)}"
+        network = ipaddress.ip_network((address, 64), strict=False)
+        return f"address:{address.ipv4_mapped or network}"
     return f"address:{address}"

@@ -12,12 +12,11 @@ logger = logging.getLogger(__name__)
 
 
 class AllowedHostsValidator(OriginValidator):
-    """Channels' ``OriginValidator`` on ``ALLOWED_HOSTS``, with the ``Host`` checked
-    too, as Django checks it. ``Origin`` may be left out (by scripts, which no foreign
-    site drives; browsers always send it); if sent, its scheme, host and port are
-    the socket's own (``https`` for ``wss``, as uvicorn reads it from a trusted
-    proxy). A repeated or unparsable ``Host`` or ``Origin`` (or not UTF-8) is
-    refused, never an error."""
+    """Channels' ``OriginValidator`` on ``ALLOWED_HOSTS``, checking ``Host`` too, as
+    Django does. ``Origin`` may be left out (by scripts, which no foreign site drives;
+    browsers always send it); if sent, its scheme, host and port are the socket's own
+    (``https`` for ``wss``, as uvicorn reads it from a trusted proxy). A repeated or
+    unparsable ``Host`` or ``Origin`` (or not UTF-8) is refused, never an error."""
 
     application: Any
 
@@ -45,10 +44,8 @@ class AllowedHostsValidator(OriginValidator):
                 domain, _port = split_domain_port(host)
                 allowed = bool(domain) and validate_host(domain, self.hosts)
             if allowed and origins:
-                origin = urlparse(origins[0])
-                allowed = self.validate_origin(origin) and same_origin(
-                    origin, scope, host
-                )
+                page = urlparse(origins[0])
+                allowed = self.validate_origin(page) and same_origin(page, scope, host)
         except (UnicodeDecodeError, ValueError):  # ValueError: urlparse("http://[")
             allowed = False
         if not allowed:

@@ -3,16 +3,16 @@ when Redis answers again), and waited out. Redis is pinged every
 ``WATCH_INTERVAL`` while sockets need it (the pubsub layer reconnects by itself,
 so they would hear nothing), every ``PROBE_INTERVAL`` after a miss or during an
 outage. ``MISSES`` pings missed in a row make an outage; one a loop too busy to
-hear its answer misses does not count. ``settings.LOGGING`` loads this module:
-it imports no app, and Redis' client late.
-"""
+hear its answer misses does not count. The settings (``LOGGING``) import this module:
+it imports no app, and Redis' client late."""
 
 import asyncio
+import contextlib
 import logging
 import sys
 import time
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -125,6 +125,17 @@ def report_outage(failure: BaseException | str) -> None:
         logger.warning("Redis does not answer (%s).", failure)
     else:
         outage.report(failure)
+
+
+@contextlib.contextmanager
+def redis_failure_reported() -> Iterator[None]:
+    """Report a Redis failure inside as part of the outage and go on; raise others."""
+    try:
+        yield
+    except Exception as error:
+        if not is_redis_failure(error):
+            raise
+        report_outage(error)
 
 
 async def close_try_again_later(send: Callable[[Any], Any], accept: bool) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from asgiref.typing import ASGISendCallable, ASGISendEvent
+from asgiref.typing import ASGISendCallable, ASGISendEvent, WebSocketCloseEvent
 
 logger = logging.getLogger("core.consumers")
 
@@ -62,11 +62,9 @@ class GuardedSend:
         self.gone = self.dropped = True
         # The close waits behind the unread frames for as long as the server lets it.
         close = self.send(
-            {
-                "type": "websocket.close",
-                "code": CLOSE_NOT_READING,
-                "reason": "Not reading",
-            }
+            WebSocketCloseEvent(
+                type="websocket.close", code=CLOSE_NOT_READING, reason="Not reading"
+            )
         )
         closing = asyncio.ensure_future(asyncio.wait_for(close, 3 * self.timeout))
         closing.add_done_callback(lambda done: done.cancelled() or done.exception())

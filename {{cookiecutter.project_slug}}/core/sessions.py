@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from core.outage import is_redis_failure, report_outage
+from core.outage import redis_failure_reported
 
 CLOSE_SIGNED_OUT, SIGNED_OUT = 4401, "Your session has ended. Sign in again."
 
@@ -26,12 +26,8 @@ def user_group_name(user_pk: object) -> str:
 def tell_sockets(user_pk: object, ended: str | None) -> None:
     """Have the user's sockets check their session (``ended``: the one that ended)."""
     event = {"type": "session.ended", "ended": ended}
-    try:
+    with redis_failure_reported():  # an outage closes the sockets anyway
         async_to_sync(get_channel_layer().group_send)(user_group_name(user_pk), event)  # type: ignore[union-attr]
-    except Exception as error:  # an outage closes the sockets anyway
-        if not is_redis_failure(error):
-            raise
-        report_outage(error)
 
 
 @receiver(user_logged_out)

@@ -7,6 +7,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from core.outage import OneLineWarning, QuietRedisOutage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -160,18 +162,13 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Everything to standard output, where terminals, containers and process managers
-# collect it.
+# Everything to standard output, which terminals, containers and supervisors collect.
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}
-    },
-    "filters": {
-        "redis_outage": {"()": "core.outage.QuietRedisOutage"},
-        "one_line_warning": {"()": "core.outage.OneLineWarning"},
     },
     "handlers": {
         "stdout": {
@@ -185,8 +182,8 @@ LOGGING = {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         # A Redis outage is one WARNING and one INFO (core.outage), not a
         # traceback a second from the pubsub layer or each failed probe.
-        "channels_redis.pubsub": {"filters": ["redis_outage"]},
-        "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
+        "channels_redis.pubsub": {"filters": [QuietRedisOutage()]},
+        "django.security.DisallowedHost": {"filters": [OneLineWarning()]},
     },
 }
 

@@ -32,11 +32,8 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 # Static files: collected at build time and served by WhiteNoise, compressed and
 # with hashed names that browsers cache forever.
 _security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
-MIDDLEWARE = [
-    *MIDDLEWARE[: _security + 1],
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[_security + 1 :],
-]
+MIDDLEWARE = MIDDLEWARE.copy()  # base's own list stays as it is
+MIDDLEWARE.insert(_security + 1, "whitenoise.middleware.WhiteNoiseMiddleware")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
