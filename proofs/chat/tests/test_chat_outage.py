@@ -62,7 +62,7 @@ def test_rooms_close_with_a_reason_and_work_again_once_redis_is_back(
             )
         )
         heard = receive_frame(listener, "new_chat_message")
-        assert heard["payload"] == {"message": "back", "name": "a"}
+        assert (heard["payload"]["message"], heard["payload"]["name"]) == ("back", "a")
         for websocket in (sender, listener):
             websocket.close()
         wait_until_redis_is_back(server.log)

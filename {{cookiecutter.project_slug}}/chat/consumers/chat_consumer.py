@@ -70,29 +70,32 @@ class ChatConsumer(RealtimeConsumer):
 
     async def websocket_connect(self, message: Any) -> None:
         self.room = room_name = self.url_params["room_name"]
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.after = query.get("after", [None])[0]
+        self.replay: ChatHistory | None = None
         if ROOM_NAME.fullmatch(room_name):
             # Join before the handshake completes, so a connected client is
             # already in the room and hears every message sent after. Valid
             # names are safe group names; the prefix keeps rooms apart from
             # other apps' groups without merging two different rooms.
             await self.join_group(f"chat.{room_name}")
+            # Read after joining: what is stored since comes live, and what
+            # comes live but was read here is dropped (handle_group_message).
+            if self.after is None or SEQ.fullmatch(self.after):
+                after = None if self.after is None else int(self.after)
+                self.replay = await self.history_since(after)
         await super().websocket_connect(message)
 
     async def post_authentication(self) -> None:
-        if not ROOM_NAME.fullmatch(self.url_params["room_name"]):
-            # Not every server passes a close reason on, so say it first.
-            await self.send_message(ErrorMessage(payload={"detail": INVALID_ROOM}))
-            await self.close(code=CLOSE_INVALID_ROOM, reason=INVALID_ROOM)
+        replay = self.replay
+        if replay is not None:  # the room and after are valid
+            if replay.payload.messages or replay.payload.missed_earlier:
+                await self.send_message(replay)
             return
-        after = parse_qs(self.scope.get("query_string", b"").decode()).get("after")
-        if after is not None and not SEQ.fullmatch(after[0]):
-            await self.send_message(ErrorMessage(payload={"detail": INVALID_AFTER}))
-            await self.close(code=CLOSE_INVALID_ROOM, reason=INVALID_AFTER)
-            return
-        # Layer events wait until the connect is handled: none overtakes this.
-        replay = await self.history_since(int(after[0]) if after else None)
-        if replay.payload.messages or replay.payload.missed_earlier:
-            await self.send_message(replay)
+        refusal = INVALID_ROOM if not ROOM_NAME.fullmatch(self.room) else INVALID_AFTER
+        # Not every server passes a close reason on, so say it first.
+        await self.send_message(ErrorMessage(payload={"detail": refusal}))
+        await self.close(code=CLOSE_INVALID_ROOM, reason=refusal)
 
     async def history_since(self, after: int | None) -> ChatHistory:
         messages, missed_earlier = await missed(self.room, after)
