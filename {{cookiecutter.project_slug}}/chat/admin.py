@@ -7,4 +7,3 @@ from chat.models import ChatMessage
 class ChatMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("room", "seq", "name", "message", "sent_at")
     list_filter = ("room",)
-    search_fields = ("room", "name", "message")

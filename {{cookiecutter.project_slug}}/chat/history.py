@@ -1,10 +1,7 @@
-"""Storing a room's messages and reading back what a joining member missed.
+"""A room's messages stored, and read back for a member joining or coming back.
 
-Run off the event loop (``database_sync_to_async``), each call in a thread of
-the loop's pool, so one slow write holds up its own room only. Retention needs
-no scheduler: each write prunes its room, keeping its newest message always so
-the room's numbering goes on.
-"""
+Retention needs no scheduler: each write prunes its room, keeping its newest
+message always, so the room's numbering goes on."""
 
 from datetime import timedelta
 

@@ -55,9 +55,7 @@ class NewChatMessage(BaseMessage):
 
 class ChatHistoryPayload(BaseModel):
     messages: list[ChatMessagePayload]
-    missed_earlier: bool = Field(
-        description="Some messages since the client's last are no longer kept."
-    )
+    missed_earlier: bool = Field(description="Some since `after` are not kept.")
 
 
 class ChatHistory(BaseMessage):

@@ -4,11 +4,8 @@ from django.db import models
 
 
 class ChatMessage(models.Model):
-    """One message, stored before it is broadcast.
-
-    ``seq`` counts a room's messages 1, 2, 3... with no holes, so a client that
-    saw up to n asks for what follows n, and a hole shows what it missed.
-    """
+    """One message, stored before it is broadcast. ``seq`` counts a room's
+    messages 1, 2, 3...: a client that saw n asks for what follows n."""
 
     room = models.CharField(max_length=80)
     seq = models.PositiveBigIntegerField()

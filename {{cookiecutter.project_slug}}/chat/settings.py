@@ -1,4 +1,4 @@
-"""Chat history's settings, from the environment (``config.settings.base`` imports them)."""
+"""Chat history's settings (``config.settings.base`` imports them)."""
 
 import environ
 

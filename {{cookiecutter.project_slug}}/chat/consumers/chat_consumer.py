@@ -22,7 +22,6 @@ from chat.messages import (
     ChatMessagePayload,
     NewChatMessage,
 )
-from chat.models import ChatMessage
 from core.authentication import SessionAuthenticator, signed_in_user
 from core.consumers import RealtimeConsumer
 
@@ -40,12 +39,7 @@ store = database_sync_to_async(history.store, thread_sensitive=False)
 missed = database_sync_to_async(history.missed, thread_sensitive=False)
 # One write at a time per room in this process, so its broadcasts go out in order.
 room_turns: "WeakValueDictionary[str, asyncio.Lock]" = WeakValueDictionary()
-
-
-def as_payload(stored: ChatMessage) -> ChatMessagePayload:
-    return ChatMessagePayload(
-        message=stored.message, name=stored.name, seq=stored.seq, sent_at=stored.sent_at
-    )
+as_payload = ChatMessagePayload.model_validate
 
 
 @channel(
@@ -101,7 +95,7 @@ class ChatConsumer(RealtimeConsumer):
         messages, missed_earlier = await missed(self.room, after)
         if messages:
             self.replayed_up_to = max(self.replayed_up_to, messages[-1].seq)
-        payload = [as_payload(stored) for stored in messages]
+        payload = [as_payload(stored, from_attributes=True) for stored in messages]
         return ChatHistory(
             payload=ChatHistoryPayload(messages=payload, missed_earlier=missed_earlier)
         )
@@ -143,5 +137,6 @@ class ChatConsumer(RealtimeConsumer):
         async with turn:
             stored = await store(self.room, name, message.payload.message)
             await self.broadcast_message(
-                NewChatMessage(payload=as_payload(stored)), exclude_current=True
+                NewChatMessage(payload=as_payload(stored, from_attributes=True)),
+                exclude_current=True,
             )

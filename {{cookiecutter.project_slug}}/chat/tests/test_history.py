@@ -20,90 +20,56 @@ from chat.models import ChatMessage
 from core.tests.sockets import SocketTestCase
 
 
-def said(text: str) -> NewChatMessage:
-    return NewChatMessage(payload=ChatMessagePayload(message=text, name="ann"))
-
-
 class HistoryTestCase(SocketTestCase):
     consumer = ChatConsumer
     ws_path = "/ws/chat/lobby/"
 
-    async def say(self, *texts: str) -> None:
-        """Send each text from one member; wait until another has heard it. (The
-        first socket a test creates is its ``auth_communicator``.)"""
+    async def say(self, *texts: str) -> list[ChatMessagePayload]:
+        """Send each text from one member; what another heard, in order."""
         speaker, listener = self.create_communicator(), self.create_communicator()
         await speaker.connect()
         await listener.connect()
+        heard = []
         for text in texts:
-            await speaker.send_message(said(text))
-            await listener.receive_all_messages(stop_action=GROUP_ACTION_COMPLETE)
-        await speaker.disconnect()
-        await listener.disconnect()
+            payload = ChatMessagePayload(message=text, name="ann")
+            await speaker.send_message(NewChatMessage(payload=payload))
+            *_replay, message = await listener.receive_all_messages(
+                stop_action=GROUP_ACTION_COMPLETE
+            )
+            heard.append(cast(NewChatMessage, message).payload)
+        return heard
 
-    async def history_on_joining(self, query: str = "") -> ChatHistory:
+    async def replay(self, query: str = "") -> list[str]:
         joining = self.create_communicator(ws_path=f"{self.ws_path}{query}")
         await joining.connect()
-        return ChatHistory.model_validate(await joining.receive_json_from())
+        history = ChatHistory.model_validate(await joining.receive_json_from())
+        missed = ["(missed)"] if history.payload.missed_earlier else []
+        return missed + [message.message for message in history.payload.messages]
 
     async def test_each_broadcast_is_stored_first_with_its_seq_and_time(self) -> None:
-        await self.auth_communicator.connect()
-        speaker = self.create_communicator()
-        await speaker.connect()
-        await speaker.send_message(said("one"))
-        await speaker.send_message(said("two"))
+        heard = await self.say("one", "two")
 
-        heard = await self.auth_communicator.receive_all_messages(
-            stop_action=GROUP_ACTION_COMPLETE
-        )
-        heard += await self.auth_communicator.receive_all_messages(
-            stop_action=GROUP_ACTION_COMPLETE
-        )
-        payloads = [cast(NewChatMessage, message).payload for message in heard]
-        assert [(p.seq, p.message) for p in payloads] == [(1, "one"), (2, "two")]
+        assert [(p.seq, p.message) for p in heard] == [(1, "one"), (2, "two")]
         stored = await sync_to_async(ChatMessage.objects.get)(room="lobby", seq=2)
-        assert (stored.message, stored.sent_at) == ("two", payloads[1].sent_at)
+        assert (stored.message, stored.sent_at) == ("two", heard[1].sent_at)
 
     @override_settings(CHAT_HISTORY_ON_JOIN=2)
     async def test_a_newcomer_gets_the_latest_oldest_first_then_live(self) -> None:
         await self.say("one", "two", "three")
+        assert await self.replay() == ["two", "three"]
+        assert [p.seq for p in await self.say("four")] == [4]
 
-        newcomer, speaker = self.create_communicator(), self.create_communicator()
-        await newcomer.connect()
-        replay = ChatHistory.model_validate(await newcomer.receive_json_from())
-        await speaker.connect()
-        await speaker.send_message(said("four"))
-        [live] = await newcomer.receive_all_messages(stop_action=GROUP_ACTION_COMPLETE)
-
-        assert [m.message for m in replay.payload.messages] == ["two", "three"]
-        assert [m.seq for m in replay.payload.messages] == [2, 3]
-        assert not replay.payload.missed_earlier
-        assert cast(NewChatMessage, live).payload.seq == 4
-
-    async def test_a_client_back_after_a_drop_gets_exactly_what_it_missed(
-        self,
-    ) -> None:
+    async def test_one_back_after_a_drop_gets_exactly_what_it_missed(self) -> None:
         await self.say("one", "two", "three")
-
-        replay = await self.history_on_joining("?after=1")
-
-        assert [m.message for m in replay.payload.messages] == ["two", "three"]
-        assert not replay.payload.missed_earlier
-
-    async def test_a_client_that_missed_nothing_is_told_nothing(self) -> None:
-        await self.say("one")
-        back = self.create_communicator(ws_path=f"{self.ws_path}?after=1")
+        assert await self.replay("?after=1") == ["two", "three"]
+        back = self.create_communicator(ws_path=f"{self.ws_path}?after=3")
         await back.connect()
-
         assert await back.receive_nothing()
 
     @override_settings(CHAT_HISTORY_PER_ROOM=2)
-    async def test_a_client_that_missed_more_than_is_kept_is_told_so(self) -> None:
+    async def test_one_that_missed_more_than_is_kept_is_told_so(self) -> None:
         await self.say("one", "two", "three", "four")
-
-        replay = await self.history_on_joining("?after=1")
-
-        assert [m.message for m in replay.payload.messages] == ["three", "four"]
-        assert replay.payload.missed_earlier
+        assert await self.replay("?after=1") == ["(missed)", "three", "four"]
         assert await sync_to_async(ChatMessage.objects.count)() == 2
 
     @override_settings(CHAT_HISTORY_DAYS=1)
@@ -111,14 +77,9 @@ class HistoryTestCase(SocketTestCase):
         await self.say("one", "two")
         long_ago = timezone.now() - timedelta(days=2)
         await sync_to_async(ChatMessage.objects.update)(sent_at=long_ago)
-
-        replay_of_old = await self.history_on_joining("?after=0")
+        assert await self.replay("?after=0") == ["(missed)"]
         await self.say("three")
-        replay = await self.history_on_joining()
-
-        assert replay_of_old.payload.messages == []
-        assert replay_of_old.payload.missed_earlier
-        assert [m.message for m in replay.payload.messages] == ["three"]
+        assert await self.replay() == ["three"]
         assert await sync_to_async(ChatMessage.objects.count)() == 1
 
     async def test_history_can_be_asked_for_again(self) -> None:
@@ -129,16 +90,11 @@ class HistoryTestCase(SocketTestCase):
 
         await member.send_message(ChatHistoryRequest(payload=HistoryAfter(after=1)))
         [reply] = await member.receive_all_messages()
-
-        messages = cast(ChatHistory, reply).payload.messages
-        assert [m.message for m in messages] == ["two"]
+        assert [m.message for m in cast(ChatHistory, reply).payload.messages] == ["two"]
 
     async def test_a_bad_after_is_refused_with_a_reason(self) -> None:
         refused = self.create_communicator(ws_path=f"{self.ws_path}?after=last")
         await refused.connect()
-
-        assert await refused.receive_json_from() == {
-            "action": "error",
-            "payload": {"detail": INVALID_AFTER},
-        }
+        error = await refused.receive_json_from()
+        assert error == {"action": "error", "payload": {"detail": INVALID_AFTER}}
         await refused.assert_closed(code=CLOSE_INVALID_ROOM)
