@@ -16,6 +16,7 @@ NEEDING_REDIS = {
     "chat/tests/test_chat_outage.py",
     "chat/tests/test_load.py",
     "chat/tests/test_membership.py",
+    "chat/tests/test_resync.py",
     "assistants/tests/test_assistant_outage.py",
     "system/tests/test_across_servers.py",
     "system/tests/test_job_faults.py",
