@@ -1,7 +1,7 @@
 """A room's messages stored, and read back for a member joining or coming back.
 
-Retention needs no scheduler: each write prunes its room, keeping its newest
-message always, so the room's numbering goes on."""
+Retention needs no scheduler: every PRUNE_EVERY-th write prunes its room,
+keeping its newest message always, so the room's numbering goes on."""
 
 from datetime import timedelta
 
@@ -11,6 +11,8 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from chat.models import ChatMessage
+
+PRUNE_EVERY = 20  # a room may hold that many over CHAT_HISTORY_PER_ROOM
 
 
 def too_old() -> Q:
@@ -35,10 +37,11 @@ def store(room: str, name: str, text: str) -> ChatMessage:
             break
         except IntegrityError:  # another server took that number first
             continue
-    expired = too_old()
-    if settings.CHAT_HISTORY_PER_ROOM:
-        expired |= Q(seq__lte=stored.seq - settings.CHAT_HISTORY_PER_ROOM)
-    ChatMessage.objects.filter(expired, room=room, seq__lt=stored.seq).delete()
+    if stored.seq % PRUNE_EVERY == 0:
+        expired = too_old()
+        if settings.CHAT_HISTORY_PER_ROOM:
+            expired |= Q(seq__lte=stored.seq - settings.CHAT_HISTORY_PER_ROOM)
+        ChatMessage.objects.filter(expired, room=room, seq__lt=stored.seq).delete()
     return stored
 
 

@@ -39,10 +39,7 @@ class ChatMessagePayload(BaseModel):
 
     message: str = Field(min_length=1, max_length=2000)
     name: MemberName
-    seq: int | None = Field(
-        default=None,
-        description="Its number in the room, set by the server once stored.",
-    )
+    seq: int | None = Field(default=None, description="Set by the server: 1, 2, 3...")
     sent_at: datetime | None = Field(default=None, description="Set by the server.")
 
 

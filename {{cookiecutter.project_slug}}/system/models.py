@@ -4,9 +4,8 @@ from django.db import models
 
 
 class Job(models.Model):
-    """A job queued by ``owner`` (``user.<pk>`` or ``session.<key>``); ``result``
-    is set (never empty) when the worker answers, ``delivered`` once a socket
-    forwarded it."""
+    """Queued by ``owner`` (``user.<pk>``, ``session.<key>``); ``result`` is set
+    (never empty) by the worker, ``delivered`` once a socket forwarded it."""
 
     id = models.UUIDField(primary_key=True)
     owner = models.CharField(max_length=64, db_index=True)

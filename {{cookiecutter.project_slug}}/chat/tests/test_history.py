@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from typing import cast
+from unittest.mock import patch
 
 from asgiref.sync import sync_to_async
 from chanx.constants import GROUP_ACTION_COMPLETE
@@ -67,12 +68,14 @@ class HistoryTestCase(SocketTestCase):
         assert await back.receive_nothing()
 
     @override_settings(CHAT_HISTORY_PER_ROOM=2)
+    @patch("chat.history.PRUNE_EVERY", 1)
     async def test_one_that_missed_more_than_is_kept_is_told_so(self) -> None:
         await self.say("one", "two", "three", "four")
         assert await self.replay("?after=1") == ["(missed)", "three", "four"]
         assert await sync_to_async(ChatMessage.objects.count)() == 2
 
     @override_settings(CHAT_HISTORY_DAYS=1)
+    @patch("chat.history.PRUNE_EVERY", 1)
     async def test_messages_past_their_age_are_dropped_and_not_replayed(self) -> None:
         await self.say("one", "two")
         long_ago = timezone.now() - timedelta(days=2)
@@ -87,7 +90,6 @@ class HistoryTestCase(SocketTestCase):
         member = self.create_communicator()
         await member.connect()
         await member.receive_json_from()  # the join's replay
-
         await member.send_message(ChatHistoryRequest(payload=HistoryAfter(after=1)))
         [reply] = await member.receive_all_messages()
         assert [m.message for m in cast(ChatHistory, reply).payload.messages] == ["two"]
