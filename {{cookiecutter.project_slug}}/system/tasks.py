@@ -13,6 +13,7 @@ from typing import Any
 from billiard.einfo import ExceptionInfo
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import DatabaseError
 
 from system.consumers.system_consumer import SystemConsumer
 from system.jobs import RUN_JOB_TASK, job_for
@@ -47,7 +48,11 @@ def answer(job_id: str, result: str, channel_name: str) -> None:
     """Keep ``result`` for the job's owner and send it to the owner's sockets;
     an owner-less job's goes to the socket that queued it, if still open."""
     event = JobAnswered(payload=JobAnswer(job_id=job_id, result=result))
-    owner = finish(job_id, result)
+    try:
+        owner = finish(job_id, result)
+    except DatabaseError:  # not kept: at least the socket that queued it hears
+        logger.exception("The result of the job %s could not be stored", job_id)
+        owner = None
     if owner is None:
         SystemConsumer.send_event_sync(event, channel_name)
     else:
