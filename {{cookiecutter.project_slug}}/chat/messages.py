@@ -1,6 +1,7 @@
 """Messages of the chat socket."""
 
 import unicodedata
+from datetime import datetime
 from typing import Annotated, Literal
 
 from chanx.messages.base import BaseMessage
@@ -38,6 +39,8 @@ class ChatMessagePayload(BaseModel):
 
     message: str = Field(min_length=1, max_length=2000)
     name: MemberName
+    seq: int | None = Field(default=None, description="Set by the server: 1, 2, 3...")
+    sent_at: datetime | None = Field(default=None, description="Set by the server.")
 
 
 class NewChatMessage(BaseMessage):
@@ -45,3 +48,27 @@ class NewChatMessage(BaseMessage):
 
     action: Literal["new_chat_message"] = "new_chat_message"
     payload: ChatMessagePayload
+
+
+class ChatHistoryPayload(BaseModel):
+    messages: list[ChatMessagePayload]
+    missed_earlier: bool = Field(description="Some since `after` are not kept.")
+
+
+class ChatHistory(BaseMessage):
+    """On joining, before any live message, oldest first: the room's latest
+    messages, or with ``?after=<seq>`` every message since that one."""
+
+    action: Literal["chat_history"] = "chat_history"
+    payload: ChatHistoryPayload
+
+
+class HistoryAfter(BaseModel):
+    after: int | None = Field(default=None, ge=0, lt=10**18)
+
+
+class ChatHistoryRequest(BaseMessage):
+    """Ask again for what was said since ``after``."""
+
+    action: Literal["chat_history_request"] = "chat_history_request"
+    payload: HistoryAfter

@@ -51,3 +51,5 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, float] = {
     # A pooled connection idle for 10 s is checked first: a restart kills them.
     "health_check_interval": 10,
 }
+# How long a job's result waits for its owner's page (system.results).
+SYSTEM_JOB_RESULTS_HOURS = env.int("SYSTEM_JOB_RESULTS_HOURS", default=24)

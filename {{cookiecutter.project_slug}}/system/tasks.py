@@ -13,10 +13,12 @@ from typing import Any
 from billiard.einfo import ExceptionInfo
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import DatabaseError
 
 from system.consumers.system_consumer import SystemConsumer
 from system.jobs import RUN_JOB_TASK, job_for
 from system.messages import JobAnswer, JobAnswered
+from system.results import finish, owner_group
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +45,18 @@ class AnsweredJob(Task):  # type: ignore[type-arg]
 
 
 def answer(job_id: str, result: str, channel_name: str) -> None:
-    """Send ``result`` to the socket that queued the job.
-
-    Nobody here can tell whether that socket is still open (a send to a closed
-    one is dropped by the channel layer); the socket logs the jobs it still
-    awaited when it closes.
-    """
-    SystemConsumer.send_event_sync(
-        JobAnswered(payload=JobAnswer(job_id=job_id, result=result)), channel_name
-    )
+    """Keep ``result`` for the job's owner and send it to the owner's sockets;
+    an owner-less job's goes to the socket that queued it, if still open."""
+    event = JobAnswered(payload=JobAnswer(job_id=job_id, result=result))
+    try:
+        owner = finish(job_id, result)
+    except DatabaseError:  # not kept: at least the socket that queued it hears
+        logger.exception("The result of the job %s could not be stored", job_id)
+        owner = None
+    if owner is None:
+        SystemConsumer.send_event_sync(event, channel_name)
+    else:
+        SystemConsumer.broadcast_event_sync(event, owner_group(owner))
 
 
 @shared_task(name=RUN_JOB_TASK, base=AnsweredJob, ignore_result=True)

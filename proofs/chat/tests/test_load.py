@@ -53,15 +53,19 @@ def test_chat_crosses_servers(servers: list[int]) -> None:
         )
         try:
             await on_first.send(chat_frame("from the first", "Ann"))
-            assert await next_chat_payload(on_second) == {
-                "message": "from the first",
-                "name": "Ann",
-            }
+            heard = await next_chat_payload(on_second)
+            assert (heard["message"], heard["name"], heard["seq"]) == (
+                "from the first",
+                "Ann",
+                1,
+            )
             await on_second.send(chat_frame("from the second", "Bob"))
-            assert await next_chat_payload(on_first) == {
-                "message": "from the second",
-                "name": "Bob",
-            }
+            heard = await next_chat_payload(on_first)
+            assert (heard["message"], heard["name"], heard["seq"]) == (
+                "from the second",
+                "Bob",
+                2,
+            )
         finally:
             await close_all([on_first, on_second])
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from core.tests.processes import free_port, stop, wait_until_listening
-from core.tests.servers import Server
+from core.tests.servers import Server, migrated_database
 
 
 @contextmanager
@@ -33,6 +33,7 @@ def live_server(**environment: str) -> Generator[str, None, None]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": migrated_database(),
         **environment,
     }
     process = subprocess.Popen(

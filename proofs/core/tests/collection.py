@@ -19,6 +19,7 @@ NEEDING_REDIS = {
     "chat/tests/test_room_flood.py",
     "chat/tests/test_session_end.py",
     "chat/tests/test_storm.py",
+    "chat/tests/test_resync.py",
     "assistants/tests/test_assistant_outage.py",
     "system/tests/test_across_servers.py",
     "system/tests/test_flood.py",

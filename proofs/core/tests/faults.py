@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 
 from core.tests.processes import HOST, free_port, stop, wait_until_listening
-from core.tests.servers import Server, running_server
+from core.tests.servers import Server, migrated_database, running_server
 
 # The channel layers a deployment may choose; the tests run against each.
 REDIS_LAYERS = [
@@ -107,6 +107,7 @@ def project_environment(
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "REDIS_URL": redis_url,
+        "DATABASE_URL": migrated_database(),
         **variables,
     }
 

@@ -16,11 +16,14 @@ tests). Tests that stop, fault or load a server start their own with
 environment with the ``pytest_server_environment`` hook.
 """
 
+import atexit
+import functools
 import http.client
 import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -78,6 +81,25 @@ def documented_server_command(port: int, *options: str) -> list[str]:
     return [str(Path(sys.executable).parent / "uvicorn"), *command[1:]]
 
 
+@functools.cache
+def migrated_database() -> str:
+    """``DATABASE_URL`` if set, else a SQLite file of the session's own, migrated
+    once: chat rooms store their history, so servers need their tables."""
+    if "DATABASE_URL" in os.environ:
+        return os.environ["DATABASE_URL"]
+    folder = Path(tempfile.mkdtemp(prefix="servers-db-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    url = f"sqlite:///{folder / 'db.sqlite3'}"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        timeout=120,
+    )
+    return url
+
+
 def production_environment(**variables: str) -> dict[str, str]:
     """This environment with a fresh key and no settings module named.
 
@@ -93,6 +115,7 @@ def production_environment(**variables: str) -> dict[str, str]:
         **inherited,
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": migrated_database(),
         **variables,
     }
 
@@ -299,6 +322,7 @@ class SharedServers:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.dev",
             "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
+            "DATABASE_URL": migrated_database(),
         }
 
     def start(self, names: list[str]) -> None:

@@ -15,6 +15,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from core.tests.processes import stop
+from core.tests.servers import migrated_database
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +40,12 @@ def worker() -> Iterator[None]:
             "--without-heartbeat",
         ],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **DEVELOPMENT, "DJANGO_LOG_LEVEL": "WARNING"},
+        env={
+            **os.environ,
+            **DEVELOPMENT,
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "DATABASE_URL": migrated_database(),
+        },
     )
     try:
         yield
@@ -83,7 +89,7 @@ def test_a_notice_from_the_command_line(page: Page, server_url: str) -> None:
     command = subprocess.run(
         [sys.executable, "manage.py", "send_notification", "Back at noon"],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **DEVELOPMENT},
+        env={**os.environ, **DEVELOPMENT, "DATABASE_URL": migrated_database()},
         capture_output=True,
         text=True,
         check=True,

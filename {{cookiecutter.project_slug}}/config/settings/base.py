@@ -218,12 +218,15 @@ CHANX: dict[str, object] = {
 }
 # Whether /asyncapi/docs/ and /asyncapi/schema/ are served (production: off).
 ASYNCAPI_PUBLIC = env.bool("DJANGO_ASYNCAPI_PUBLIC", default=True)
-{%- if cookiecutter.use_assistants or cookiecutter.use_system %}
+{%- if cookiecutter.use_chat or cookiecutter.use_assistants or cookiecutter.use_system %}
 
 # Each app's own settings, beside its code.
 {%- endif %}
 {%- if cookiecutter.use_assistants %}
 from assistants.settings import *  # noqa: E402, F403
+{%- endif %}
+{%- if cookiecutter.use_chat %}
+from chat.settings import *  # noqa: E402, F403
 {%- endif %}
 {%- if cookiecutter.use_system %}
 from system.settings import *  # noqa: E402, F403

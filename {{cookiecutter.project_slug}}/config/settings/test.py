@@ -1,9 +1,12 @@
 """Settings for the test suite: fast, isolated, and chanx's completion frames on."""
 
 import uuid
+{%- if cookiecutter.use_chat or cookiecutter.use_system %}
+from tempfile import gettempdir
+{%- endif %}
 
 from .base import *  # noqa: F403
-from .base import {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPORT_OPTIONS, {% endif %}CHANX
+from .base import {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPORT_OPTIONS, {% endif %}CHANX{% if cookiecutter.use_chat or cookiecutter.use_system %}, DATABASES{% endif %}
 
 SECRET_KEY = "test-only-secret-key"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
@@ -22,6 +25,13 @@ SOCKETS_PER_USER = SOCKETS_PER_ADDRESS = 10_000
 
 # Each run counts from zero, even in a Redis that an earlier run counted in.
 RATE_LIMITS_KEY_PREFIX = f"test-{uuid.uuid4().hex}"
+{%- if cookiecutter.use_chat or cookiecutter.use_system %}
+
+# Histories and jobs are written from several threads at once, as in production; an
+# in-memory SQLite refuses that ("table is locked") where a file waits its turn.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": f"{gettempdir()}/{uuid.uuid4().hex}.db"}
+{%- endif %}
 {%- if cookiecutter.use_assistants %}
 
 # No test reaches a real AI provider, whatever .env holds: tests patch the

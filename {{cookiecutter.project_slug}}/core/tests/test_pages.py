@@ -34,7 +34,7 @@ def test_landing_page_names_the_project_and_says_when_there_is_no_app(
     assert ('id="no-apps"' in html) is not bool(realtime_apps())
 
 
-def test_each_app_page_renders(client: Client) -> None:
+def test_each_app_page_renders(client: Client, db: None) -> None:
     for config in realtime_pages():
         response = client.get(reverse(config.page_url_name))
         assert response.status_code == 200, config.label

@@ -5,6 +5,7 @@ import logging
 import uuid
 from typing import Any
 
+from channels.db import database_sync_to_async
 from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -13,6 +14,7 @@ from limits import RateLimitItemPerMinute
 
 from core.consumers import RealtimeConsumer
 from core.limits import count, hold, log_refusal, release
+from system import results
 from system.jobs import job_for
 from system.messages import (
     JobAnswered,
@@ -24,6 +26,10 @@ from system.messages import (
 from system.queue import publish
 
 logger = logging.getLogger(__name__)
+record = database_sync_to_async(results.record)
+forget = database_sync_to_async(results.forget)
+claim = database_sync_to_async(results.claim)
+waiting = database_sync_to_async(results.waiting)
 
 
 @channel(
@@ -37,9 +43,10 @@ logger = logging.getLogger(__name__)
 class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
     """One client's connection: the results of its own jobs, everyone's notices.
 
-    The worker's task (``system.tasks``) sends results here by channel name. A
-    result sent once the socket has closed is lost without a word from the
-    channel layer, so the socket logs, as it ends, each job it still awaited.
+    An owner's jobs are stored (``system.results``): each result goes to all
+    the owner's sockets, forwarded once; an opening socket is told of the jobs
+    running and given results not yet seen. An owner-less job's result comes
+    by channel name, lost if the socket closed: it logs each one it awaited.
     """
 
     groups = ["system"]  # noqa: RUF012
@@ -49,6 +56,19 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
         # A result is forwarded only once its job's reply has gone out.
         self.queueing = asyncio.Lock()
         self.awaited_jobs: dict[str, str] = {}  # queued, unanswered: id to name
+        self.owner: str | None = None
+
+    async def post_authentication(self) -> None:
+        self.owner = results.owner_of(self.scope)
+        if self.owner is None:
+            return
+        await self.join_group(results.owner_group(self.owner))
+        for job in await waiting(self.owner):
+            if not job.result:  # its result comes to the first of the owner's sockets
+                running = f"Job still running: {job.name} (ID: {job.id})"
+                await self.send_message(JobQueued(payload=running))
+            elif await claim(str(job.id)):
+                await self.send_message(JobResult(payload=job.result))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -59,7 +79,7 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
                 await release("jobs", self.client)
 
     def log_undelivered(self) -> None:
-        for job_id, name in self.awaited_jobs.items():
+        for job_id, name in self.awaited_jobs.items() if self.owner is None else ():
             logger.warning(
                 "The result of the %s job %s cannot be delivered: its socket "
                 "closed before the worker answered.",
@@ -101,9 +121,12 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
         job, content = job_for(message.payload.task_type), message.payload.content
         job_id = str(uuid.uuid4())
         async with self.queueing:
+            if self.owner is not None:  # before the worker may answer
+                await record(job_id, self.owner, job.name)
             failure = await publish(job_id, job.name, content, self.channel_name)
             if failure is not None:
                 await release("jobs", self.client)
+                await forget(job_id)
                 await self.send_message(ErrorMessage(payload={"detail": failure}))
                 return
             self.awaited_jobs[job_id] = job.name
@@ -115,11 +138,15 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
                 )
             )
 
-    @event_handler(summary="Forward a job's result to the client that queued it")
-    async def handle_job_answered(self, event: JobAnswered) -> JobResult:
+    @event_handler(summary="Forward a job's result to a socket of its owner, once")
+    async def handle_job_answered(self, event: JobAnswered) -> JobResult | None:
+        job_id = event.payload.job_id
         async with self.queueing:
-            job_id = event.payload.job_id  # its result goes out as this returns
-            if not self.client_gone and self.awaited_jobs.pop(job_id, "") != "":
+            # The socket that queued it shows it; another of the owner's, if first.
+            mine = job_id in self.awaited_jobs and not self.client_gone
+            if not (await claim(job_id) or mine):
+                return None
+            if self.awaited_jobs.pop(job_id, None) is not None:  # it held a place
                 await release("jobs", self.client)
             return JobResult(payload=event.payload.result)
 

@@ -1,7 +1,7 @@
 from django.test import Client
 
 
-def test_system_page_has_the_job_form_and_its_script(client: Client) -> None:
+def test_system_page_has_the_job_form_and_its_script(client: Client, db: None) -> None:
     response = client.get("/system/")
 
     html = response.content.decode()

@@ -1,4 +1,12 @@
-/* The chat page: join a room, send messages, show what others say. */
+/*
+ * The chat page: join a room, send messages, show what others say.
+ *
+ * Each message from the server carries its number in the room (seq). After a
+ * drop the socket comes back asking for what followed the last one seen, and
+ * shows a gap marker when the room no longer keeps all of it. The server does
+ * not echo this page's own messages, so those sent since the last seq seen
+ * are matched off when the catch-up brings them back.
+ */
 "use strict";
 
 (() => {
@@ -12,6 +20,8 @@
   const log = document.querySelector("#messages");
   const status = document.querySelector("#status");
   let socket = null;
+  let lastSeq = 0;
+  let unconfirmed = [];
 
   function addEntry(kind, who, text) {
     const item = document.createElement("li");
@@ -32,9 +42,28 @@
     sendButton.disabled = !canSend;
   }
 
+  function show({ seq, name, message }, replayed) {
+    if (seq <= lastSeq) {
+      return; // seen already
+    }
+    lastSeq = seq;
+    const mine = unconfirmed[0];
+    if (replayed && mine && mine.name === name && mine.text === message) {
+      unconfirmed.shift();
+      return;
+    }
+    addEntry("", name, message);
+  }
+
   function onMessage(message) {
     if (message.action === "new_chat_message") {
-      addEntry("", message.payload.name, message.payload.message);
+      unconfirmed = [];
+      show(message.payload, false);
+    } else if (message.action === "chat_history") {
+      if (message.payload.missed_earlier) {
+        addEntry("gap", "", "Some messages here were missed: the room no longer keeps them.");
+      }
+      message.payload.messages.forEach((each) => show(each, true));
     } else if (message.action === "error") {
       addEntry("error", "", describeError(message.payload));
     }
@@ -46,12 +75,19 @@
       socket.close();
     }
     log.replaceChildren();
+    lastSeq = 0;
+    unconfirmed = [];
+    let joined = false;
+    const path = `/ws/chat/${encodeURIComponent(room)}/`;
     roomLabel.textContent = `Room “${room}”. Messages you send reach everyone else here.`;
     setCanSend(false);
-    socket = new LiveSocket(`/ws/chat/${encodeURIComponent(room)}/`, {
+    socket = new LiveSocket(() => (joined ? `${path}?after=${lastSeq}` : path), {
       status,
       onMessage,
-      onOpen: () => addEntry("note", "", `Joined ${room}.`),
+      onOpen: () => {
+        addEntry("note", "", joined ? `Back in ${room}.` : `Joined ${room}.`);
+        joined = true;
+      },
       onStateChange: (state) => setCanSend(state === "open"),
     });
   }
@@ -74,6 +110,7 @@
       return;
     }
     if (socket.send("new_chat_message", { message: text, name })) {
+      unconfirmed.push({ name, text });
       addEntry("mine", name, text);
       messageInput.value = "";
       messageInput.focus();

@@ -9,6 +9,9 @@
  *   });
  *   socket.send("new_message", {text: "hi"});
  *
+ * The path may be a function, asked again on every (re)connect: a page that
+ * resumes where it was cut off says so in it (chat.js: ?after=<seq>).
+ *
  * A close with an application code (4000-4999) means the server refused on
  * purpose, so it is explained and not retried. chanx closes a socket whose
  * authentication failed with 4000 + the HTTP status, after an
@@ -44,7 +47,8 @@ class LiveSocket {
 
   get url() {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    return `${scheme}://${window.location.host}${this.path}`;
+    const path = typeof this.path === "function" ? this.path() : this.path;
+    return `${scheme}://${window.location.host}${path}`;
   }
 
   get isOpen() {
