@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.conf import settings
 
 from core.apps import RealtimeAppConfig
@@ -14,4 +16,4 @@ class AssistantsConfig(RealtimeAppConfig):
         # With a key, load the provider's SDK (a second of imports) at start-up,
         # not in the middle of the first answer; tests, without one, skip it.
         if settings.OPENAI_API_KEY:
-            import openai  # noqa: F401
+            import_module("openai")

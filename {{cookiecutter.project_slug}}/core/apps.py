@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig, apps
 
 
@@ -5,7 +7,7 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
-        from core import sessions  # noqa: F401  # connects its receivers
+        import_module("core.sessions")  # connects its receivers
 
 
 class RealtimeAppConfig(AppConfig):

@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 import weakref
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
 from django.conf import settings
@@ -128,7 +128,7 @@ def report_outage(failure: BaseException | str) -> None:
 
 
 @contextlib.contextmanager
-def redis_failure_reported() -> Iterator[None]:
+def redis_failure_reported() -> Generator[None, None, None]:
     """Report a Redis failure inside as part of the outage and go on; raise others."""
     try:
         yield
