@@ -58,7 +58,7 @@ def write_config(folder: Path, site: str) -> Path:
     config = folder / "nginx.conf"
     config.write_text(
         f"daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
-        f"error_log {folder / 'error.log'} warn;\n"
+        f"error_log {folder / 'error.log'} info;\n"
         "events { worker_connections 1024; }\n"
         "http {\n    include /etc/nginx/mime.types;\n"
         f"    access_log {folder / 'access.log'};\n{temp_paths}\n"
