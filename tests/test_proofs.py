@@ -155,10 +155,9 @@ def test_socket_tests_hold_repeatedly_against_redis(
     # The tutorial's three and the base's own (a proof).
     assert len(modules) == 4, modules
     result = run(
-        [
-            *(bake_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("--keep-duplicates", *modules * SOCKET_TEST_REPEATS),
-        ],
+        pytest_command(
+            bake_python, "-q", "--keep-duplicates", *modules * SOCKET_TEST_REPEATS
+        ),
         copy,
         clean_environment(REDIS_URL=redis_url, PYTHONPATH=str(copy)),
     )
