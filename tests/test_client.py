@@ -204,11 +204,13 @@ def live_server(project: Path, bake_python: Path, workdir: Path) -> Iterator[int
     """The bake's dev server on a free port of 127.0.0.1, stopped by its pid."""
     port = free_port()
     log = workdir / "server.log"
+    env = clean_environment(DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}")
+    run([bake_python, "manage.py", "migrate", "--noinput"], project, env)  # as README
     with log.open("w") as output:
         server = subprocess.Popen(
             [bake_python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
             cwd=project,
-            env=clean_environment(DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}"),
+            env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )

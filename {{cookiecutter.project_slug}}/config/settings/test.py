@@ -6,7 +6,7 @@ from tempfile import gettempdir
 {%- endif %}
 
 from .base import *  # noqa: F403
-from .base import {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPORT_OPTIONS, {% endif %}CHANX{% if cookiecutter.use_chat or cookiecutter.use_system %}, DATABASES{% endif %}
+from .base import {% if cookiecutter.use_system %}CELERY_BROKER_TRANSPORT_OPTIONS, {% endif %}CHANX, DATABASES
 
 SECRET_KEY = "test-only-secret-key"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
@@ -32,6 +32,9 @@ RATE_LIMITS_KEY_PREFIX = f"test-{uuid.uuid4().hex}"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": f"{gettempdir()}/{uuid.uuid4().hex}.db"}
 {%- endif %}
+# The test worker's thread and the tests' own keep connections open past a
+# pool's size: on PostgreSQL tests connect without one.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 {%- if cookiecutter.use_assistants %}
 
 # No test reaches a real AI provider, whatever .env holds: tests patch the

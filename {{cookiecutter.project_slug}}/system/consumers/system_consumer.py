@@ -144,7 +144,8 @@ class SystemConsumer(RealtimeConsumer[JobAnswered | SystemNotification]):
         async with self.queueing:
             # The socket that queued it shows it; another of the owner's, if first.
             mine = job_id in self.awaited_jobs and not self.client_gone
-            if not (await claim(job_id) or mine):
+            claimed = self.owner is not None and await claim(job_id)
+            if not (claimed or mine):  # an owner-less job is stored nowhere
                 return None
             if self.awaited_jobs.pop(job_id, None) is not None:  # it held a place
                 await release("jobs", self.client)
