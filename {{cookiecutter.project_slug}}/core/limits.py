@@ -77,16 +77,14 @@ async def count(
             return None
         if not allowed:
             reset, _ = await counter.get_window_stats(item, name, client)
-            period = item.GRANULARITY.name
-            if item.multiples != 1:
-                period = f"{item.multiples} {period}s"
+            unit, many = item.GRANULARITY.name, item.multiples
+            period = unit if many == 1 else f"{many} {unit}s"
             wait = max(math.ceil(reset - time.time()), 1)
             return Refusal(f"{item.amount} per {period}", wait)
     return None
 
 
-# A count held outlives the process that held it (killed, say) by an hour at most.
-HELD_FOR = 3600
+HELD_FOR = 3600  # a held count outlives its process (killed, say) by an hour at most
 
 
 async def hold(name: str, client: str, most: int, amount: int = 1) -> Refusal | None:
