@@ -26,10 +26,36 @@ app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
 
+class QuietBrokerOutage(logging.Filter):
+    """A lost broker (Redis) is one WARNING as it goes ("Connection to broker lost")
+    and one INFO once it is back ("Connected to"): each failed reconnect between
+    is logged at DEBUG, not as an ERROR every few seconds, and Celery's reminder
+    that 6.0 cancels running jobs then is dropped (the settings keep 5's way)."""
+
+    lost = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "Connection to broker lost" in message:
+            self.lost = True
+        elif message.startswith("Connected to "):
+            self.lost = False
+        elif "worker_cancel_long_running_tasks_on_connection_loss" in message:
+            return False
+        elif self.lost and message.startswith("consumer: Cannot connect to "):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
 @setup_logging.connect
 def log_through_django_settings(**kwargs: Any) -> None:
     """Worker logs go where the site's do, as ``settings.LOGGING`` says."""
     logging.config.dictConfig(settings.LOGGING)
+    quiet = QuietBrokerOutage()
+    for name in ("consumer.consumer", "consumer.connection"):
+        logging.getLogger(f"celery.worker.{name}").addFilter(quiet)
+    logging.getLogger("py.warnings").addFilter(quiet)
 
 
 @celeryd_init.connect

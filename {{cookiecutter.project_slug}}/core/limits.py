@@ -14,7 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessLog
 from django.conf import settings
+from django.db.models import Sum
 from limits import RateLimitItem, RateLimitItemPerHour
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
@@ -73,16 +77,14 @@ async def count(
             return None
         if not allowed:
             reset, _ = await counter.get_window_stats(item, name, client)
-            period = item.GRANULARITY.name
-            if item.multiples != 1:
-                period = f"{item.multiples} {period}s"
+            unit, many = item.GRANULARITY.name, item.multiples
+            period = unit if many == 1 else f"{many} {unit}s"
             wait = max(math.ceil(reset - time.time()), 1)
             return Refusal(f"{item.amount} per {period}", wait)
     return None
 
 
-# A count held outlives the process that held it (killed, say) by an hour at most.
-HELD_FOR = 3600
+HELD_FOR = 3600  # a held count outlives its process (killed, say) by an hour at most
 
 
 async def hold(name: str, client: str, most: int, amount: int = 1) -> Refusal | None:
@@ -151,6 +153,22 @@ def login_address(request: Any) -> str:
     """The address django-axes counts failed logins for: as here, a /64 for IPv6."""
     key = address_key({"client": (request.META.get("REMOTE_ADDR", ""),)})
     return key.removeprefix("address:").split("/")[0]
+
+
+class LoginGuard(AxesDatabaseHandler):  # type: ignore[misc]  # axes is untyped
+    """Axes with a limit per account too: past AXES_ACCOUNT_FAILURE_LIMIT failures from
+    anywhere, an account is locked out of all but the addresses it signed in from."""
+
+    def get_failures(self, request: Any, credentials: Any = None) -> int:
+        by_address, by_account = (  # in AXES_LOCKOUT_PARAMETERS' order
+            int(attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0)
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        here = AccessLog.objects.filter(ip_address=request.axes_ip_address)
+        known = here.filter(username=get_client_username(request, credentials))
+        if by_account < settings.AXES_ACCOUNT_FAILURE_LIMIT or known.exists():
+            return by_address
+        return max(by_address, int(settings.AXES_FAILURE_LIMIT))  # axes: one limit
 
 
 def address_key(scope: Mapping[str, Any]) -> str:

@@ -34,6 +34,9 @@ SYSTEM_PUBLISH_THREADS = env.int("SYSTEM_PUBLISH_THREADS", default=4)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery 5's way, kept past 6.0: a lost broker does not cancel the jobs running
+# (cancelling needs the broker that is gone: it fails, with tracebacks).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # From the longest job at this scale (4 s by default): a job still running at
 # twice that plus 5 s is stopped and answered with an error, and killed 2 s
 # later if it ignores that (prefork pool only). Taken and not acknowledged

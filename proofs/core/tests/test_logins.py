@@ -107,3 +107,45 @@ def test_addresses_of_one_ipv6_64_share_a_lockout(login_page: str) -> None:
     other_network = Client(REMOTE_ADDR="2001:db8:1:3::1")
     assert log_in(same_network, login_page, PASSWORD) == 429
     assert log_in(other_network, login_page, PASSWORD) == 302
+
+
+def guess_from_many_addresses(login_page: str, guesses: int) -> list[int]:
+    """Wrong passwords for ``boss``, 4 from each of 10 addresses: each address stays
+    under its own limit, so only the account's can stop them."""
+    assert settings.AXES_FAILURE_LIMIT > 4 and guesses <= 40
+    statuses = []
+    for guess in range(guesses):
+        guesser = Client(REMOTE_ADDR=f"198.51.100.{guess // 4 + 1}")
+        statuses.append(log_in(guesser, login_page, "wrong"))
+    return statuses
+
+
+def test_guesses_spread_over_addresses_lock_the_account_for_new_ones(
+    login_page: str,
+) -> None:
+    limit = settings.AXES_ACCOUNT_FAILURE_LIMIT
+    statuses = guess_from_many_addresses(login_page, 40)
+
+    assert statuses == [200] * (limit - 1) + [429] * (40 - limit + 1)
+    new_address = Client(REMOTE_ADDR="203.0.113.7")
+    assert log_in(new_address, login_page, PASSWORD) == 429
+    assert not signed_in(new_address)
+    other_account = Client(REMOTE_ADDR="203.0.113.8")
+    assert log_in(other_account, login_page, PASSWORD, username="deputy") == 302
+
+
+def test_the_owner_still_signs_in_where_they_signed_in_before(
+    login_page: str,
+) -> None:
+    before = Client(REMOTE_ADDR="192.0.2.10")
+    assert log_in(before, login_page, PASSWORD) == 302
+    guess_from_many_addresses(login_page, settings.AXES_ACCOUNT_FAILURE_LIMIT)
+    assert log_in(Client(REMOTE_ADDR="203.0.113.7"), login_page, PASSWORD) == 429
+
+    owner = Client(REMOTE_ADDR="192.0.2.10")
+    assert log_in(owner, login_page, PASSWORD) == 302
+    assert signed_in(owner)
+    # There, the address's own limit still holds.
+    limit, same_address = settings.AXES_FAILURE_LIMIT, Client(REMOTE_ADDR="192.0.2.10")
+    statuses = [log_in(same_address, login_page, "wrong") for _ in range(limit)]
+    assert statuses == [200] * (limit - 1) + [429]

@@ -25,7 +25,11 @@ from core.tests.faults import (
     uvicorn,
     wait_for_close,
 )
-from core.tests.outage_logs import assert_one_outage_logged, wait_until_redis_is_back
+from core.tests.outage_logs import (
+    LOGGED,
+    assert_one_outage_logged,
+    wait_until_redis_is_back,
+)
 from system.tests.workers import SOCKET, queue, worker
 
 pytestmark = pytest.mark.redis_processes
@@ -72,6 +76,23 @@ def test_a_redis_restart_closes_the_socket_and_jobs_work_again(
             client.close()
             wait_until_redis_is_back(server.log)
         assert_one_outage_logged(server.log)
+        assert_the_worker_logged_one_outage(next(tmp_path.glob("worker-*.log")))
+
+
+def assert_the_worker_logged_one_outage(log: Path) -> None:
+    """One WARNING as Redis goes, one INFO as it is back, no traceback: each failed
+    reconnect between is DEBUG (config.celery.QuietBrokerOutage)."""
+    text = log.read_text()
+    assert "Traceback" not in text, text
+    lines = [line.groupdict() for line in LOGGED.finditer(text)]
+    loud = [line for line in lines if line["level"] in ("WARNING", "ERROR", "CRITICAL")]
+    assert [line["message"] for line in loud] == [
+        "consumer: Connection to broker lost. Trying to re-establish the "
+        "connection... (network:ConnectionError)"
+    ], text
+    lost = lines.index(loud[0])
+    back = [line for line in lines[lost:] if line["message"].startswith("Connected to")]
+    assert len(back) == 1, text
 
 
 def test_a_job_whose_worker_is_killed_is_answered_by_the_next(tmp_path: Path) -> None:

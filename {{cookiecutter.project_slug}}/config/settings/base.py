@@ -107,10 +107,10 @@ if ADMIN_URL.startswith("/") or not ADMIN_URL.endswith("/"):
         "and with a trailing one, like 'staff-7f3k/'."
     )
 
-# Password guessing (django-axes): after DJANGO_AXES_FAILURE_LIMIT failed logins
-# an address may not log in for DJANGO_AXES_COOLOFF_MINUTES. The address is the
-# ASGI server's (forwarded headers only from FORWARDED_ALLOW_IPS), not axes' own,
-# and an IPv6 client's /64 network counts as one address, as the sockets' limits do.
+# Password guessing (django-axes): past DJANGO_AXES_FAILURE_LIMIT failed logins an
+# address, past DJANGO_AXES_ACCOUNT_FAILURE_LIMIT an account (core.limits.LoginGuard),
+# is locked out. The address is the ASGI server's (forwarded headers only from
+# FORWARDED_ALLOW_IPS), not axes' own; an IPv6 client's /64 counts as one.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -119,7 +119,9 @@ AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(
     minutes=env.int("DJANGO_AXES_COOLOFF_MINUTES", default=30)
 )
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("DJANGO_AXES_ACCOUNT_FAILURE_LIMIT", default=20)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_HANDLER = "core.limits.LoginGuard"
 AXES_CLIENT_IP_CALLABLE = "core.limits.login_address"
 AXES_VERBOSE = False
 
