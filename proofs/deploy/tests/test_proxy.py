@@ -156,13 +156,19 @@ class Site:
         return int(response.split(b" ", 2)[1]), connection
 
     def errors(self) -> list[str]:
-        """nginx's error-log lines other than a refused upstream (the failover)."""
+        """nginx's error-log lines, but for what a restart costs: a refused
+        upstream (the failover), and a closed socket's connection the stopping
+        server reset after its close frame."""
+        restart = re.compile(
+            r"\(111: Connection refused\) while connecting to upstream"
+            r"|\(104: Connection reset by peer\) while proxying upgraded connection"
+        )
         lines = (self.folder / "error.log").read_text().splitlines()
         return [
             line
             for line in lines
             if re.search(r"\[(error|crit|alert|emerg)\]", line)
-            and "(111: Connection refused) while connecting to upstream" not in line
+            and not restart.search(line)
         ]
 
 
