@@ -6,6 +6,7 @@ only fixtures and hooks.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -152,6 +154,17 @@ def find_traces(project: Path, selected: Iterable[str]) -> list[str]:
                 if pattern.search(line)
             )
     return traces
+
+
+def proof_module(relative: str) -> ModuleType:
+    """A module of the template's ``proofs/`` that imports nothing of Django
+    (a bake's settings are not loaded in the meta suite), by its path there."""
+    path = TEMPLATE_DIR / "proofs" / relative
+    spec = importlib.util.spec_from_file_location(f"proofs_{path.stem}", path)
+    assert spec and spec.loader, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:

@@ -8,7 +8,6 @@ instead of beside the bake.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -19,16 +18,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from bakery import (
     FULLEST,
     SUBSETS,
-    TEMPLATE_DIR,
     Subset,
     clean_environment,
     free_port,
+    proof_module,
     run,
     stop,
     wait_until_listening,
@@ -273,16 +271,6 @@ def test_without_sockets_there_is_no_client_as_the_readme_says(
     assert "no channels" in (project / "docs" / "typed-clients.md").read_text()
 
 
-def fake_provider_module() -> Any:
-    """The proofs' OpenAI-compatible fake (proofs/assistants/tests/fake_openai.py)."""
-    path = TEMPLATE_DIR / "proofs" / "assistants" / "tests" / "fake_openai.py"
-    spec = importlib.util.spec_from_file_location("proofs_fake_openai", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @contextmanager
 def production_server(
     project: Path, bake_python: Path, env: dict[str, str], log: Path
@@ -324,7 +312,7 @@ def test_the_documented_program_signs_in_with_a_token_and_asks_the_assistant(
     give_token, _replace_token = documented_commands(project, block=1)
     [run_program] = documented_commands(project, block=2)
     assert run_program[-4:-2] == ["python", "ask_assistant.py"], run_program
-    fake = fake_provider_module()
+    fake = proof_module("assistants/tests/fake_openai.py")
     answer = ["Tokens ", "work."]
     with fake.FakeOpenAI(events=[fake.chunk(part) for part in answer]) as provider:
         env = clean_environment(

@@ -8,7 +8,6 @@ name is checked against the bake.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -29,10 +28,10 @@ from bakery import (
     EMPTIEST,
     FULLEST,
     SUBSETS,
-    TEMPLATE_DIR,
     Subset,
     clean_environment,
     free_port,
+    proof_module,
     run,
     shared_environment,
 )
@@ -344,16 +343,6 @@ def test_compose_runs_the_proxy_two_web_servers_postgres_and_redis(
         assert "celery" in (project / "pyproject.toml").read_text()
 
 
-def nginx_helpers() -> Any:
-    """The proofs' nginx module (it imports nothing of Django)."""
-    path = TEMPLATE_DIR / "proofs" / "deploy" / "tests" / "nginx.py"
-    spec = importlib.util.spec_from_file_location("proofs_nginx", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_deployment_files_pass_the_tools_made_for_them(
     project: Path, subset: Subset, bake_python: Path, tmp_path: Path
 ) -> None:
@@ -366,7 +355,7 @@ def test_deployment_files_pass_the_tools_made_for_them(
     run([*schema, "vendor.compose-spec", "compose.yaml"], project)
 
     # nginx's own test of the shipped configuration, on loopback names.
-    nginx = nginx_helpers()
+    nginx = proof_module("deploy/tests/nginx.py")
     nginx.self_signed_certificate(tmp_path / "certs")
     site = nginx.site_config(
         (project / "deploy" / "nginx.conf").read_text(),

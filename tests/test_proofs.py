@@ -8,7 +8,6 @@ the bake and runs them with the bake's Python.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from bakery import (
     Subset,
     clean_environment,
     passed_tests,
+    proof_module,
     run,
 )
 
@@ -35,11 +35,7 @@ SHARDS = [("chat",), ("system",), ("core", "assistants"), ("deploy",)]
 def needing_redis() -> set[str]:
     """The proof modules that need Redis, as the proofs' collection plugin
     lists them (it cannot leave out modules named on the command line)."""
-    path = PROOFS / "core" / "tests" / "collection.py"
-    spec = importlib.util.spec_from_file_location("proofs_collection", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = proof_module("core/tests/collection.py")
     return set(module.NEEDING_REDIS)
 
 
