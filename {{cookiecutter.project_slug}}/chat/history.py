@@ -25,14 +25,18 @@ def kept(room: str) -> QuerySet[ChatMessage]:
     return ChatMessage.objects.filter(room=room).exclude(too_old())
 
 
-def store(room: str, name: str, text: str) -> ChatMessage:
+def store(room: str, name: str, text: str, member: bool = False) -> ChatMessage:
     """Save a message as the room's next one; prune what retention lets go."""
     while True:
         newest = ChatMessage.objects.filter(room=room).aggregate(seq=Max("seq"))
         try:
             with transaction.atomic():
                 stored = ChatMessage.objects.create(
-                    room=room, seq=(newest["seq"] or 0) + 1, name=name, message=text
+                    room=room,
+                    seq=(newest["seq"] or 0) + 1,
+                    name=name,
+                    message=text,
+                    member=member,
                 )
             break
         except IntegrityError:  # another server took that number first

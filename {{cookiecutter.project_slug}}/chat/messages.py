@@ -34,13 +34,17 @@ class ChatMessagePayload(BaseModel):
     """What a member said, and under which name.
 
     A signed-in member's name is their user name, whatever they send; a
-    visitor's is trimmed, and refused when blank or holding hidden characters.
+    visitor's is trimmed, and refused when blank, holding hidden characters, or
+    taken by a member (``chat.names``).
     """
 
     message: str = Field(min_length=1, max_length=2000)
     name: MemberName
     seq: int | None = Field(default=None, description="Set by the server: 1, 2, 3...")
     sent_at: datetime | None = Field(default=None, description="Set by the server.")
+    member: bool = Field(
+        default=False, description="Set by the server: signed in, not a visitor."
+    )
 
 
 class NewChatMessage(BaseMessage):

@@ -1,5 +1,6 @@
 """A room's history: every message said there, numbered in the room."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -11,6 +12,7 @@ class ChatMessage(models.Model):
     seq = models.PositiveBigIntegerField()
     name = models.CharField(max_length=50)
     message = models.TextField()
+    member = models.BooleanField(default=False)  # signed in, not a visitor
     sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -20,3 +22,16 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room} #{self.seq} {self.name}: {self.message[:40]}"
+
+
+class TakenName(models.Model):
+    """How a member's user name reads (``chat.names``), so that no visitor's
+    name may read the same."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reading = models.CharField(max_length=64, db_index=True)  # a sha256, in hex
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.reading[:12]}…"

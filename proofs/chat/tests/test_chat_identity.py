@@ -93,10 +93,11 @@ class ChatIdentityTestCase(SocketTestCase):
 def test_the_payload_keeps_its_fields_and_trims_the_name() -> None:
     payload = ChatMessagePayload(message="Hi", name="\tAda ")
 
-    # seq and sent_at are the server's to set, once the message is stored.
+    # seq, sent_at and member are the server's to set, once the message is stored.
     assert payload.model_dump() == {
         "message": "Hi",
         "name": "Ada",
         "seq": None,
         "sent_at": None,
+        "member": False,
     }

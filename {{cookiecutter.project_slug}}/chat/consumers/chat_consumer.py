@@ -13,7 +13,7 @@ from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
 from chanx.type_defs import GroupMessageEvent
 
-from chat import history
+from chat import history, names
 from chat.messages import (
     NAME_MAX_LENGTH,
     ChatHistory,
@@ -33,10 +33,12 @@ SEQ = re.compile(r"[0-9]{1,18}")
 CLOSE_INVALID_ROOM = 4400
 INVALID_ROOM = "Room names are 1-80 letters, digits, '-', '_' or '.'."
 INVALID_AFTER = "?after= takes the number (seq) of the last message the client saw."
+NAME_TAKEN = "That name is, or looks like, a member's user name: pick another."
 
 # Off the event loop, in the loop's thread pool: a slow write holds up one room.
 store = database_sync_to_async(history.store, thread_sensitive=False)
 missed = database_sync_to_async(history.missed, thread_sensitive=False)
+is_taken = database_sync_to_async(names.is_taken, thread_sensitive=False)
 # One write at a time per room in this process, so its broadcasts go out in order.
 room_turns: "WeakValueDictionary[str, asyncio.Lock]" = WeakValueDictionary()
 as_payload = ChatMessagePayload.model_validate
@@ -55,8 +57,8 @@ class ChatConsumer(RealtimeConsumer):
     an echo would show it twice. Joining sends a ``chat_history`` first, unless
     there is nothing to tell; ``?after=<seq>`` resumes after a drop. Visitors and
     signed-in users alike may join; a signed-in member speaks under their user
-    name, which nobody else can take. Without Redis the room is closed with
-    1013 (``core.outage``).
+    name, which no visitor may take or imitate (``chat.names``). Without Redis
+    the room is closed with 1013 (``core.outage``).
     """
 
     replayed_up_to = 0  # live messages up to this seq went out in the replay
@@ -122,8 +124,9 @@ class ChatConsumer(RealtimeConsumer):
         summary="Send a message to the room",
         description=(
             "It is stored, then everyone else in the room receives it with its "
-            "seq and sent_at; the sender does not. A signed-in member's name is "
-            "their user name, whatever the payload says."
+            "seq, sent_at and member; the sender does not. A signed-in member's "
+            "name is their user name, whatever the payload says; a visitor's "
+            "may not be, or look like, any member's."
         ),
         output_type=NewChatMessage,
     )
@@ -132,9 +135,13 @@ class ChatConsumer(RealtimeConsumer):
         name = message.payload.name
         if user is not None:
             name = user.get_username()[:NAME_MAX_LENGTH]
+        elif await is_taken(name):
+            await self.send_message(ErrorMessage(payload={"detail": NAME_TAKEN}))
+            return
         turn = room_turns.setdefault(self.room, asyncio.Lock())
         async with turn:
-            stored = await store(self.room, name, message.payload.message)
+            text = message.payload.message
+            stored = await store(self.room, name, text, user is not None)
             await self.broadcast_message(
                 NewChatMessage(payload=as_payload(stored, from_attributes=True)),
                 exclude_current=True,
