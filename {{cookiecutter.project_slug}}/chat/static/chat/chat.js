@@ -5,7 +5,8 @@
  * drop the socket comes back asking for what followed the last one seen, and
  * shows a gap marker when the room no longer keeps all of it. The server does
  * not echo this page's own messages, so those sent since the last seq seen
- * are matched off when the catch-up brings them back.
+ * are matched off when the catch-up brings them back. Messages of visitors
+ * (not signed in: member is false) are marked apart from members'.
  */
 "use strict";
 
@@ -19,6 +20,7 @@
   const roomLabel = document.querySelector("#room-label");
   const log = document.querySelector("#messages");
   const status = document.querySelector("#status");
+  const visitor = !nameInput.readOnly; // signed in, the name is the user name
   let socket = null;
   let lastSeq = 0;
   let unconfirmed = [];
@@ -30,6 +32,9 @@
       const name = document.createElement("span");
       name.className = "who";
       name.textContent = who;
+      if (item.classList.contains("visitor")) {
+        name.title = "A visitor, not signed in";
+      }
       item.append(name);
     }
     item.append(document.createTextNode(text));
@@ -42,7 +47,7 @@
     sendButton.disabled = !canSend;
   }
 
-  function show({ seq, name, message }, replayed) {
+  function show({ seq, name, message, member }, replayed) {
     if (seq <= lastSeq) {
       return; // seen already
     }
@@ -52,7 +57,7 @@
       unconfirmed.shift();
       return;
     }
-    addEntry("", name, message);
+    addEntry(member ? "" : "visitor", name, message);
   }
 
   function onMessage(message) {
@@ -111,7 +116,7 @@
     }
     if (socket.send("new_chat_message", { message: text, name })) {
       unconfirmed.push({ name, text });
-      addEntry("mine", name, text);
+      addEntry(visitor ? "mine visitor" : "mine", name, text);
       messageInput.value = "";
       messageInput.focus();
     }
