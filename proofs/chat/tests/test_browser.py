@@ -38,6 +38,12 @@ def test_members_of_a_room_see_each_others_messages(
     expect(ada.locator("#messages li.mine")).to_have_text(["AdaHello from Ada"])
     expect(linus.locator("#messages li")).to_have_text(["Joined kernel."])
 
+    # None of them signed in: each message, heard or sent, is tagged a visitor's.
+    names = grace.locator("#messages li.visitor .who")
+    expect(names).to_have_text(["Ada", "Grace"])
+    tag = names.first.evaluate("who => getComputedStyle(who, '::after').content")
+    assert tag == '"visitor"'
+
 
 def test_html_in_a_message_is_shown_as_text(
     new_page: Callable[[], Page], server_url: str
