@@ -34,4 +34,4 @@ class TakenName(models.Model):
     reading = models.CharField(max_length=64, db_index=True)  # a sha256, in hex
 
     def __str__(self) -> str:
-        return f"user {self.user_id}: {self.reading[:12]}…"
+        return self.reading

@@ -18,7 +18,7 @@ from homoglyph._skeleton import skeleton
 
 from chat.models import TakenName
 
-USERNAME = get_user_model().USERNAME_FIELD
+USERNAME: str = getattr(get_user_model(), "USERNAME_FIELD", "username")  # untyped
 
 
 def readings(name: str) -> set[str]:
