@@ -84,10 +84,12 @@ class SessionAuthenticator(DjangoAuthenticator):
         super().__init__(send_refusal)
 
     async def authenticate(self, scope: MutableMapping[str, Any]) -> bool:
-        """Put a token's user where every rule looks: ``scope["user"]``."""
+        """A token's user goes where rules look, its key where ``core.sessions`` does."""
         accepted = await super().authenticate(scope)
         if accepted and self.user is not None and self.user.is_authenticated:
             scope["user"] = self.user
+            token = getattr(self.request, "auth", None)  # DRF's: a Token, or None
+            scope["token_key"] = getattr(token, "key", None)
         return accepted
 
 

@@ -6,9 +6,9 @@
   one over gets an ``error`` frame ``{"code": "rate_limited", "detail",
   "retry_after"}``, is not handled, and the socket stays open. A socket past
   ``SOCKETS_PER_USER`` or ``SOCKETS_PER_ADDRESS`` open is closed with 4429 and a reason.
-- **Sessions**: a socket whose session ends (sign-out, password change, deactivation:
-  ``core.sessions``) is closed with 4401 within a second (without a layer: at its
-  next frame, unanswered).
+- **Sessions**: a socket whose session or token ends (sign-out, password change,
+  deactivation, deleted token: ``core.sessions``) is closed with 4401 within a
+  second (without a layer: at its next frame, unanswered).
 - **Order**: frames are handled one at a time, as they came; a long handler calls
   ``let_next_frame_in`` so that pings are still answered.
 - **Membership and slow readers**: however it ends, it leaves every group; a send to a

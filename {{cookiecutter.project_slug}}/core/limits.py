@@ -136,11 +136,8 @@ async def rate_limited(
         return {"code": "rate_limited", "detail": f"{what}."}
     wait = refusal.retry_after
     await log_refusal(what, refusal, client, path)
-    return {
-        "code": "rate_limited",
-        "detail": f"{what} ({refusal.limit}). Try again in {wait} second{'s' * (wait != 1)}.",
-        "retry_after": wait,
-    }
+    detail = f"{what} ({refusal.limit}). Try again in {wait} second{'s' * (wait != 1)}."
+    return {"code": "rate_limited", "detail": detail, "retry_after": wait}
 
 
 def client_key(scope: Mapping[str, Any]) -> str:

@@ -63,8 +63,7 @@ def server_host(scope: Any) -> str | None:
 
 
 def same_origin(origin: Any, scope: Any, host: str | None) -> bool:
-    """Whether a page at ``origin`` has the socket's own scheme, host and port
-    (an in-process test's socket has no host to compare)."""
+    """Whether ``origin`` is the socket's own scheme, host and port (if it has a host)."""
     scheme = "https" if scope.get("scheme") == "wss" else "http"
     default = {"http": 80, "https": 443}
     domain, port = split_domain_port(host or "")

@@ -1,7 +1,7 @@
-"""Sockets end with their session: a sign-out, a password change or a
-deactivation is sent to the user's group (``user_group_name``, which each of
-their sockets joins on any server process), and each socket whose session no
-longer signs the user in closes with 4401, as chanx closes a refused one."""
+"""Sockets end with their session: a sign-out, a password change, a deactivation or a
+deleted token is told to the user's group (``user_group_name``, joined by each of their
+sockets on any server), and each socket whose session or token no longer signs the user
+in closes with 4401, as chanx's refusals. Tokens outlive passwords, as over HTTP."""
 
 from typing import Any
 
@@ -11,8 +11,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from rest_framework.authtoken.models import Token
 
 from core.outage import redis_failure_reported
 
@@ -42,8 +43,15 @@ def user_saved(instance: Any, update_fields: Any = None, **_: Any) -> None:
         transaction.on_commit(lambda: tell_sockets(instance.pk, None))  # once saved
 
 
+@receiver(post_delete, sender=Token)
+def token_deleted(instance: Token, **_: Any) -> None:
+    transaction.on_commit(lambda: tell_sockets(instance.user_id, None))  # pyright: ignore[reportAttributeAccessIssue]
+
+
 async def session_ended(scope: Any, event: dict[str, Any]) -> bool:
-    """Whether the socket's session ended, or no longer signs its user in."""
+    """Whether the socket's session or token ended, or no longer signs its user in."""
+    if key := scope.get("token_key"):
+        return not await Token.objects.filter(key=key, user__is_active=True).aexists()
     session = scope.get("session")
     key = getattr(session, "session_key", None)
     if key is None or event["ended"]:

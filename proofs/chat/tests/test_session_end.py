@@ -1,7 +1,9 @@
 """Sockets end with their session, on every server process: two real servers on
 one Redis and one database; a sign-out through the real page closes that
 session's sockets on both with 4401 within a second, and a password change or a
-deactivation (saved by another process) closes every socket of the user."""
+deactivation (saved by another process) closes every socket of the user. A
+program's socket signed in with a token lasts until that token is deleted or its
+user deactivated."""
 
 import http.cookiejar
 import subprocess
@@ -90,6 +92,21 @@ class Browser:
         return websocket
 
 
+def token_socket(server: Server, key: str) -> ClientConnection:
+    websocket = connect(
+        f"{server.url}{ROOM}",
+        additional_headers={"Authorization": f"Token {key}"},
+        open_timeout=5,
+    )
+    ping(websocket)
+    return websocket
+
+
+def new_token(environment: dict[str, str]) -> str:
+    """A new token for ada, the old one deleted (``drf_create_token -r``)."""
+    return manage(environment, "drf_create_token", "-r", "ada").split()[2]
+
+
 def closed_within(websockets: list[ClientConnection]) -> list[int | None]:
     """Each socket's close code, once closed or ``WITHIN`` seconds have passed."""
     deadline = time.monotonic() + WITHIN
@@ -127,6 +144,8 @@ def test_sockets_end_with_their_session_on_every_server(tmp_path: Path) -> None:
             staying.sign_in(PASSWORD)
             leaving_sockets = [leaving.socket(server) for server in (first, second)]
             staying_sockets = [staying.socket(server) for server in (first, second)]
+            key = new_token(environment)
+            programs = [token_socket(server, key) for server in (first, second)]
 
             leaving.sign_out()
             assert closed_within(leaving_sockets) == [4401, 4401]
@@ -135,9 +154,15 @@ def test_sockets_end_with_their_session_on_every_server(tmp_path: Path) -> None:
 
             save_ada(environment, f"user.set_password({NEW_PASSWORD!r})")
             assert closed_within(staying_sockets) == [4401, 4401]
+            for websocket in programs:  # a token outlives the password
+                ping(websocket)
+
+            key = new_token(environment)
+            assert closed_within(programs) == [4401, 4401]
 
             again = Browser(first)
             again.sign_in(NEW_PASSWORD)
             sockets = [again.socket(server) for server in (first, second)]
+            sockets.append(token_socket(second, key))
             save_ada(environment, "user.is_active = False")
-            assert closed_within(sockets) == [4401, 4401]
+            assert closed_within(sockets) == [4401, 4401, 4401]
