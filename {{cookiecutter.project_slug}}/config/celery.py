@@ -15,6 +15,8 @@ from typing import Any
 from celery import Celery
 from celery.signals import celeryd_after_setup, celeryd_init, setup_logging
 from django.conf import settings
+from kombu import Connection
+from kombu.transport import redis
 
 # Before the app exists: Celery applies its Django fix-ups only when it is set.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -24,6 +26,23 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+
+class RedisTransport(redis.Transport):
+    """kombu's Redis transport (``CELERY_BROKER_TRANSPORT``), which keeps its
+    connection's address once Celery closes it after Redis went away. kombu
+    forgets it, so a job taken on that connection and still running could not
+    be acknowledged, nor put back: that failed with an AttributeError, which
+    stopped the worker ("Unrecoverable error")."""
+
+    @property
+    def client(self) -> Connection | None:
+        return self._kept_client
+
+    @client.setter
+    def client(self, connection: Connection | None) -> None:
+        if connection is not None:
+            self._kept_client = connection
 
 
 class QuietBrokerOutage(logging.Filter):

@@ -10,6 +10,8 @@ env = environ.Env()
 # Jobs reach the worker through Redis and come back through the channel layer:
 # without REDIS_URL the system socket refuses them, saying so.
 CELERY_BROKER_URL = env.str("REDIS_URL", default="")
+# kombu's Redis transport, made to outlive a Redis restart (config.celery).
+CELERY_BROKER_TRANSPORT = "config.celery.RedisTransport"
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
