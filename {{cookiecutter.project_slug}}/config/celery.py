@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.concurrency.solo import TaskPool as SoloPool
 from celery.signals import celeryd_after_setup, celeryd_init, setup_logging
 from django.conf import settings
 from kombu import Connection
@@ -93,3 +94,20 @@ def say_which_settings(**kwargs: Any) -> None:
     logger.info(
         "Django settings: %s (DEBUG is %s)", settings.SETTINGS_MODULE, settings.DEBUG
     )
+
+
+@celeryd_after_setup.connect
+def warn_of_too_few_processes(instance: Any, **kwargs: Any) -> None:
+    """One client may have SYSTEM_JOBS_IN_FLIGHT jobs running: a worker that runs
+    no more than that at once lets one client's flood hold up everyone else's.
+    (``instance``, the WorkController, has attributes its stubs do not know.)"""
+    at_once = 1 if instance.pool_cls is SoloPool else instance.concurrency
+    if at_once <= settings.SYSTEM_JOBS_IN_FLIGHT:
+        logger.warning(
+            "This worker runs %d job(s) at once, no more than one client may have "
+            "waiting (SYSTEM_JOBS_IN_FLIGHT = %d): one client's flood can hold up "
+            "the others' jobs. Without --pool and --concurrency it runs %d.",
+            at_once,
+            settings.SYSTEM_JOBS_IN_FLIGHT,
+            settings.CELERY_WORKER_CONCURRENCY,
+        )
