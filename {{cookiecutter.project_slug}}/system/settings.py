@@ -11,7 +11,7 @@ env = environ.Env()
 # without REDIS_URL the system socket refuses them, saying so.
 CELERY_BROKER_URL = env.str("REDIS_URL", default="")
 # kombu's Redis transport, made to outlive a Redis restart (config.celery).
-CELERY_BROKER_TRANSPORT = "config.celery.RedisTransport"
+CELERY_BROKER_TRANSPORT: str | None = "config.celery.RedisTransport"
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
