@@ -10,8 +10,11 @@ env = environ.Env()
 # Jobs reach the worker through Redis and come back through the channel layer:
 # without REDIS_URL the system socket refuses them, saying so.
 CELERY_BROKER_URL = env.str("REDIS_URL", default="")
-# kombu's Redis transport, made to outlive a Redis restart (config.celery).
-CELERY_BROKER_TRANSPORT: str | None = "config.celery.RedisTransport"
+# kombu's Redis transport, made to outlive a Redis restart (config.celery); kombu's
+# own for rediss://, which it sets up for TLS from the URL's scheme.
+CELERY_BROKER_TRANSPORT = (
+    "config.celery.RedisTransport" if CELERY_BROKER_URL.startswith("redis:") else None
+)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
