@@ -34,7 +34,7 @@ class RedisTransport(redis.Transport):
     connection's address once Celery closes it after Redis went away. kombu
     forgets it, so a job taken on that connection and still running could not
     be acknowledged, nor put back: that failed with an AttributeError, which
-    stopped the worker ("Unrecoverable error")."""
+    stopped the worker ("Unrecoverable error"; kombu 5.7.0, as in kombu#582)."""
 
     @property
     def client(self) -> Connection | None:
