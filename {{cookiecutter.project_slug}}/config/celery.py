@@ -13,8 +13,11 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.concurrency.solo import TaskPool as SoloPool
 from celery.signals import celeryd_after_setup, celeryd_init, setup_logging
 from django.conf import settings
+from kombu import Connection
+from kombu.transport import redis
 
 # Before the app exists: Celery applies its Django fix-ups only when it is set.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -24,6 +27,23 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+
+class RedisTransport(redis.Transport):
+    """kombu's Redis transport (``CELERY_BROKER_TRANSPORT``), which keeps its
+    connection's address once Celery closes it after Redis went away. kombu
+    forgets it, so a job taken on that connection and still running could not
+    be acknowledged, nor put back: that failed with an AttributeError, which
+    stopped the worker ("Unrecoverable error"; kombu 5.7.0, as in kombu#582)."""
+
+    @property
+    def client(self) -> Connection | None:
+        return self._kept_client
+
+    @client.setter
+    def client(self, connection: Connection | None) -> None:
+        if connection is not None:
+            self._kept_client = connection
 
 
 class QuietBrokerOutage(logging.Filter):
@@ -74,3 +94,20 @@ def say_which_settings(**kwargs: Any) -> None:
     logger.info(
         "Django settings: %s (DEBUG is %s)", settings.SETTINGS_MODULE, settings.DEBUG
     )
+
+
+@celeryd_after_setup.connect
+def warn_of_too_few_processes(instance: Any, **kwargs: Any) -> None:
+    """One client may have SYSTEM_JOBS_IN_FLIGHT jobs running: a worker that runs
+    no more than that at once lets one client's flood hold up everyone else's.
+    (``instance``, the WorkController, has attributes its stubs do not know.)"""
+    at_once = 1 if instance.pool_cls is SoloPool else instance.concurrency
+    if at_once <= settings.SYSTEM_JOBS_IN_FLIGHT:
+        logger.warning(
+            "This worker runs %d job(s) at once, no more than one client may have "
+            "waiting (SYSTEM_JOBS_IN_FLIGHT = %d): one client's flood can hold up "
+            "the others' jobs. Without --pool and --concurrency it runs %d.",
+            at_once,
+            settings.SYSTEM_JOBS_IN_FLIGHT,
+            settings.CELERY_WORKER_CONCURRENCY,
+        )

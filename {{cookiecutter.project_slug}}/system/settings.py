@@ -10,6 +10,11 @@ env = environ.Env()
 # Jobs reach the worker through Redis and come back through the channel layer:
 # without REDIS_URL the system socket refuses them, saying so.
 CELERY_BROKER_URL = env.str("REDIS_URL", default="")
+# kombu's Redis transport, made to outlive a Redis restart (config.celery); kombu's
+# own for rediss://, which it sets up for TLS from the URL's scheme.
+CELERY_BROKER_TRANSPORT = (
+    "config.celery.RedisTransport" if CELERY_BROKER_URL.startswith("redis:") else None
+)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -25,6 +30,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # sockets, and may queue a minute.
 SYSTEM_JOBS_IN_FLIGHT = env.int("SYSTEM_JOBS_IN_FLIGHT", default=3)
 SYSTEM_JOBS_PER_MINUTE = env.int("SYSTEM_JOBS_PER_MINUTE", default=20)
+# A worker started without --concurrency runs one job more than one client may
+# have waiting, so a flood from one client always leaves a process for others
+# (config.celery warns of fewer).
+CELERY_WORKER_CONCURRENCY = SYSTEM_JOBS_IN_FLIGHT + 1
 # Scales each job's pretend work (1 to 4 s, as in the tutorial); 0: instant.
 SYSTEM_JOB_DELAY_SCALE = env.float("SYSTEM_JOB_DELAY_SCALE", default=1.0)
 # Threads per server process that hand jobs to Redis, and nothing else.

@@ -3,7 +3,8 @@
 It sends what came of the job to the socket that queued it, through the
 channel layer. A job whose work fails still answers, with an error the user
 can read, and logs the traceback for whoever runs the worker; so does one that
-cannot finish (past its time limit, say).
+cannot finish (past its time limit, say). A result that cannot be sent
+because Redis is down costs one ERROR line: it waits for its owner's next socket.
 """
 
 import logging
@@ -15,6 +16,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
+from core.outage import is_redis_failure
 from system.consumers.system_consumer import SystemConsumer
 from system.jobs import RUN_JOB_TASK, job_for
 from system.messages import JobAnswer, JobAnswered
@@ -53,10 +55,20 @@ def answer(job_id: str, result: str, channel_name: str) -> None:
     except DatabaseError:  # not kept: at least the socket that queued it hears
         logger.exception("The result of the job %s could not be stored", job_id)
         owner = None
-    if owner is None:
-        SystemConsumer.send_event_sync(event, channel_name)
-    else:
-        SystemConsumer.broadcast_event_sync(event, owner_group(owner))
+    try:
+        if owner is None:
+            SystemConsumer.send_event_sync(event, channel_name)
+        else:
+            SystemConsumer.broadcast_event_sync(event, owner_group(owner))
+    except Exception as error:
+        if not is_redis_failure(error):
+            raise
+        # Redis is down: the server has closed the job's sockets meanwhile.
+        logger.error(
+            "The result of the job %s could not be sent (%s: %s); %s.",
+            *(job_id, type(error).__name__, error),
+            "it is kept for its owner's next socket" if owner else "it is lost",
+        )
 
 
 @shared_task(name=RUN_JOB_TASK, base=AnsweredJob, ignore_result=True)

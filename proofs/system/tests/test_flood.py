@@ -1,7 +1,8 @@
 """One address floods the job queue through both servers; another client's job is
 still answered within its own run time plus a second.
 
-Real processes: two servers on one Redis, a worker with 4 processes. The flooder
+Real processes: two servers on one Redis, a worker started as shipped, which
+runs SYSTEM_JOBS_IN_FLIGHT + 1 processes unless told otherwise. The flooder
 (127.0.0.2) opens 20 sockets against a budget of 10 per address, and sends 3
 jobs on each: one address has 3 jobs in flight at most, whichever socket or
 server sent them, so a worker with more processes than that always has one free.
@@ -27,7 +28,9 @@ pytestmark = pytest.mark.redis_processes
 
 FLOODER = "127.0.0.2"
 SOCKETS, PER_ADDRESS, IN_FLIGHT = 20, 10, 3
-SCALE = 0.25  # a "default" job pretends to work 0.25 s, "generate" 1 s
+# A "default" job pretends to work 1 s; "generate" 4 s, so the flood's jobs still
+# run as the victim queues: with no process free, it would wait seconds for one.
+SCALE = 1.0
 
 
 def from_address(server: Server, address: str) -> ClientConnection:
@@ -72,7 +75,8 @@ def test_a_flood_from_one_address_leaves_other_jobs_on_time(tmp_path: Path) -> N
         with (
             uvicorn(tmp_path, environment) as first,
             uvicorn(tmp_path, environment) as second,
-            worker(tmp_path, environment, "--concurrency", "4"),
+            # As shipped, without --concurrency: IN_FLIGHT + 1 processes.
+            worker(tmp_path, environment),
         ):
             flood: list[ClientConnection] = []
             refusals: list[tuple[int | None, str]] = []
@@ -108,3 +112,6 @@ def test_a_flood_from_one_address_leaves_other_jobs_on_time(tmp_path: Path) -> N
     logs = "".join(path.read_text() for path in tmp_path.glob("uvicorn-*.log"))
     assert logs.count(f"Refusing sockets of address:{FLOODER}") == 1, logs
     assert logs.count(f"Refusing jobs in flight of address:{FLOODER}") == 1, logs
+    worker_log = next(tmp_path.glob("worker-*.log")).read_text()
+    assert f"concurrency: {IN_FLIGHT + 1} (prefork)" in worker_log, worker_log
+    assert "WARNING" not in worker_log, worker_log

@@ -4,15 +4,23 @@ Redis stopped and started again: the system socket is closed with a code and
 a reason, and a new one queues jobs at once; the server logs the outage once
 as it starts and once as it ends. A worker killed in the middle of
 a job: the job goes back on the queue and the next worker answers it. A job
-past its time limit is answered with an error.
+past its time limit is answered with an error. A job running as Redis
+restarts: its result waits for its owner's next socket, and the worker (as
+shipped: prefork, processes to spare) goes on taking jobs, logging one line
+for the result it could not send.
 """
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from core.outage import CLOSE_TRY_AGAIN_LATER, LAYER_UNAVAILABLE
 from core.tests.faults import (
@@ -30,12 +38,19 @@ from core.tests.outage_logs import (
     assert_one_outage_logged,
     wait_until_redis_is_back,
 )
+from core.tests.servers import Server
 from system.tests.workers import SOCKET, queue, worker
 
 pytestmark = pytest.mark.redis_processes
 
 # Jobs take half their usual time: generate, the longest, 2 s.
 DELAY_SCALE = "0.5"
+# What a worker on the solo pool says as it starts (config.celery).
+SOLO_POOL_WARNING = (
+    "This worker runs 1 job(s) at once, no more than one client may have waiting "
+    "(SYSTEM_JOBS_IN_FLIGHT = 3): one client's flood can hold up the others' jobs. "
+    "Without --pool and --concurrency it runs 4."
+)
 
 
 def system_environment(folder: Path, redis: RedisServer) -> dict[str, str]:
@@ -87,10 +102,11 @@ def assert_the_worker_logged_one_outage(log: Path) -> None:
     lines = [line.groupdict() for line in LOGGED.finditer(text)]
     loud = [line for line in lines if line["level"] in ("WARNING", "ERROR", "CRITICAL")]
     assert [line["message"] for line in loud] == [
+        SOLO_POOL_WARNING,
         "consumer: Connection to broker lost. Trying to re-establish the "
-        "connection... (network:ConnectionError)"
+        "connection... (network:ConnectionError)",
     ], text
-    lost = lines.index(loud[0])
+    lost = lines.index(loud[1])
     back = [line for line in lines[lost:] if line["message"].startswith("Connected to")]
     assert len(back) == 1, text
 
@@ -136,3 +152,72 @@ def test_a_job_past_its_time_limit_is_answered_with_an_error(tmp_path: Path) -> 
             assert str(result["payload"]).startswith("The generate job could not run")
             assert "SoftTimeLimitExceeded" in str(result["payload"])
             client.close()
+
+
+def visitor_session(environment: dict[str, str]) -> str:
+    """The key of a new visitor session, as the jobs page starts one."""
+    store = (
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "session = SessionStore()\nsession['owns_jobs'] = True\nsession.create()\n"
+        "print(session.session_key)"
+    )
+    command = [sys.executable, "manage.py", "shell", "-c", store]
+    output = subprocess.run(
+        command, cwd=settings.BASE_DIR, env=environment, capture_output=True, check=True
+    ).stdout
+    return output.decode().split()[-1]  # after the shell's own notice
+
+
+def owner_socket(server: Server, session: str) -> ClientConnection:
+    """A system socket of the visitor whose session is ``session``."""
+    return connect(
+        f"{server.url}{SOCKET}",
+        origin=Origin(server.origin),
+        additional_headers={"Cookie": f"sessionid={session}"},
+        open_timeout=5,
+    )
+
+
+def test_a_job_running_as_redis_restarts_keeps_its_result_and_the_worker_runs_on(
+    tmp_path: Path,
+) -> None:
+    """The job ends while Redis is down: its answer cannot be sent, so it is
+    kept for its owner's next socket (the page's session owns it). The worker
+    takes the jobs queued afterwards, which end in their own time."""
+    with own_redis(tmp_path) as redis:
+        environment = system_environment(tmp_path, redis)
+        session = visitor_session(environment)
+        with uvicorn(tmp_path, environment) as server, worker(tmp_path, environment):
+            client = owner_socket(server, session)
+            queue(client, "generate", "across")  # 2 s, taken at once
+            time.sleep(0.5)
+
+            redis.stop()
+            assert wait_for_close(client)[0] == CLOSE_TRY_AGAIN_LATER
+            redis.start()  # the job has ended meanwhile
+
+            client = owner_socket(server, session)
+            kept = receive_frame(client, "job_result", timeout=10)
+            assert "Generated answer to 'across'" in str(kept["payload"]), kept
+            for content in ("after", "later"):
+                queue(client, "generate", content)
+            answers = [receive_frame(client, "job_result", timeout=30) for _ in "ab"]
+            answered = sorted(
+                str(answer["payload"]).split(":")[0] for answer in answers
+            )
+            assert answered == [
+                "Generated answer to 'after'",
+                "Generated answer to 'later'",
+            ]
+            client.close()
+        log = next(tmp_path.glob("worker-*.log")).read_text()
+    assert "Traceback" not in log and "TimeLimitExceeded" not in log, log
+    loud = [
+        line["message"]
+        for line in LOGGED.finditer(log)
+        if line["level"] in ("WARNING", "ERROR", "CRITICAL")
+    ]
+    assert len(loud) == 2, log
+    assert loud[0].startswith("consumer: Connection to broker lost"), log
+    assert loud[1].startswith("The result of the job "), log
+    assert loud[1].endswith("; it is kept for its owner's next socket."), log

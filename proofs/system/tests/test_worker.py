@@ -63,12 +63,13 @@ def test_without_a_secret_key_the_worker_refuses_to_start() -> None:
     assert "DJANGO_SECRET_KEY is not set" in last_line, result.stderr
 
 
-def run_until_ready(tmp_path: Path, **variables: str) -> str:
-    """Start the worker, wait until it is ready, stop it; return its output."""
+def run_until_ready(tmp_path: Path, *options: str, **variables: str) -> str:
+    """Start the worker (with ``options``), wait until it is ready, stop it;
+    return its output."""
     log = tmp_path / "worker.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            documented_worker_command(),
+            [*documented_worker_command(), *options],
             cwd=settings.BASE_DIR,
             env=environment(
                 DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
@@ -109,3 +110,19 @@ def test_the_worker_runs_on_the_settings_its_entry_point_chooses(
     assert re.search(says, output, re.M), output
     ready = LOGGING_LINE.format(logger=r"celery\.apps\.worker", message=r"\S+ ready\.")
     assert re.search(ready, output, re.M), output
+
+
+def test_a_worker_running_too_few_jobs_at_once_for_the_flood_promise_says_so(
+    tmp_path: Path,
+) -> None:
+    output = run_until_ready(tmp_path, "--concurrency", "3")
+
+    warning = LOGGING_LINE.replace("INFO", "WARNING").format(
+        logger=r"config\.celery",
+        message=re.escape(
+            "This worker runs 3 job(s) at once, no more than one client may have "
+            "waiting (SYSTEM_JOBS_IN_FLIGHT = 3): one client's flood can hold up the "
+            "others' jobs. Without --pool and --concurrency it runs 4."
+        ),
+    )
+    assert len(re.findall(warning, output, re.M)) == 1, output

@@ -54,6 +54,7 @@ ASSISTANTS_QUESTIONS_PER_DAY = 10_000
 # takes them from memory, polled often (the default is once a second), and
 # jobs do no pretend work.
 CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT = None  # the URL says which
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,
     "polling_interval": 0.01,
