@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TEMPLATE_VERSION = "0.5.0"
+TEMPLATE_VERSION = "0.6.0"
 """This template's version (as in its pyproject.toml and CHANGELOG.md), written
 to each bake's ``.template-version``. A constant here rather than a private
 answer: cruft keeps a project's old private answers on ``cruft update``."""
