@@ -252,7 +252,11 @@ def test_client_talks_to_a_live_server(
         expected["chat relay"] = {
             "class": "NewChatMessage",
             "action": "new_chat_message",
-            "payload": {"message": "Hello from the typed client", "name": "alice"},
+            "payload": {
+                "message": "Hello from the typed client",
+                "name": "alice",
+                "member": False,  # a visitor: the program sends no token
+            },
         }
     assert report == expected
 

@@ -16,7 +16,6 @@ from celery import Celery
 from celery.concurrency.solo import TaskPool as SoloPool
 from celery.signals import celeryd_after_setup, celeryd_init, setup_logging
 from django.conf import settings
-from kombu import Connection
 from kombu.transport import redis
 
 # Before the app exists: Celery applies its Django fix-ups only when it is set.
@@ -36,14 +35,9 @@ class RedisTransport(redis.Transport):
     be acknowledged, nor put back: that failed with an AttributeError, which
     stopped the worker ("Unrecoverable error"; kombu 5.7.0, as in kombu#582)."""
 
-    @property
-    def client(self) -> Connection | None:
-        return self._kept_client
-
-    @client.setter
-    def client(self, connection: Connection | None) -> None:
-        if connection is not None:
-            self._kept_client = connection
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "client" or value is not None:
+            super().__setattr__(name, value)
 
 
 class QuietBrokerOutage(logging.Filter):
