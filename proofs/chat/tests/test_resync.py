@@ -9,15 +9,11 @@ sockets: each gets its own result after reconnecting, and only its own.
 """
 
 import json
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Origin
+from websockets.sync.client import ClientConnection
 
 from chat.tests.rooms import chat_frame, new_room
 from core.tests.faults import (
@@ -27,9 +23,8 @@ from core.tests.faults import (
     receive_frame,
     uvicorn,
 )
-from core.tests.processes import HOST
 from core.tests.servers import UNLIMITED_FRAMES, Server
-from system.tests.workers import SOCKET, queue, worker
+from system.tests.workers import job_owner_sessions, job_socket, queue, worker
 
 pytestmark = pytest.mark.redis_processes
 
@@ -77,33 +72,6 @@ def say(speaker: Member, text: str, listeners: list[Member]) -> None:
         listener.hear_until(text)
 
 
-def sessions(environment: dict[str, str], count: int) -> list[str]:
-    """Visitor sessions in the servers' database, as the jobs page makes them."""
-    script = (
-        "from django.contrib.sessions.backends.db import SessionStore\n"
-        f"for _ in range({count}):\n"
-        "    s = SessionStore(); s['owns_jobs'] = True; s.create(); print(s.session_key)"
-    )
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", script],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return done.stdout.decode().split()[-count:]
-
-
-def job_socket(server: Server, session_key: str) -> ClientConnection:
-    return connect(
-        f"ws://{HOST}:{server.port}{SOCKET}",
-        origin=Origin(server.origin),
-        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"},
-        open_timeout=5,
-    )
-
-
 def test_a_restart_loses_no_message_and_no_job_result(tmp_path: Path) -> None:
     room = new_room()
     with own_redis(tmp_path) as redis:
@@ -111,7 +79,7 @@ def test_a_restart_loses_no_message_and_no_job_result(tmp_path: Path) -> None:
         environment = project_environment(
             tmp_path, redis.url, SYSTEM_JOB_DELAY_SCALE="2", **UNLIMITED_FRAMES
         )
-        owners = sessions(environment, 2)
+        owners = job_owner_sessions(environment, 2)
         with (
             uvicorn(tmp_path, environment) as second,
             worker(tmp_path, environment, "--pool", "solo"),

@@ -12,15 +12,10 @@ for the result it could not send.
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Origin
 
 from core.outage import CLOSE_TRY_AGAIN_LATER, LAYER_UNAVAILABLE
 from core.tests.faults import (
@@ -38,8 +33,7 @@ from core.tests.outage_logs import (
     assert_one_outage_logged,
     wait_until_redis_is_back,
 )
-from core.tests.servers import Server
-from system.tests.workers import SOCKET, queue, worker
+from system.tests.workers import SOCKET, job_owner_sessions, job_socket, queue, worker
 
 pytestmark = pytest.mark.redis_processes
 
@@ -154,30 +148,6 @@ def test_a_job_past_its_time_limit_is_answered_with_an_error(tmp_path: Path) -> 
             client.close()
 
 
-def visitor_session(environment: dict[str, str]) -> str:
-    """The key of a new visitor session, as the jobs page starts one."""
-    store = (
-        "from django.contrib.sessions.backends.db import SessionStore\n"
-        "session = SessionStore()\nsession['owns_jobs'] = True\nsession.create()\n"
-        "print(session.session_key)"
-    )
-    command = [sys.executable, "manage.py", "shell", "-c", store]
-    output = subprocess.run(
-        command, cwd=settings.BASE_DIR, env=environment, capture_output=True, check=True
-    ).stdout
-    return output.decode().split()[-1]  # after the shell's own notice
-
-
-def owner_socket(server: Server, session: str) -> ClientConnection:
-    """A system socket of the visitor whose session is ``session``."""
-    return connect(
-        f"{server.url}{SOCKET}",
-        origin=Origin(server.origin),
-        additional_headers={"Cookie": f"sessionid={session}"},
-        open_timeout=5,
-    )
-
-
 def test_a_job_running_as_redis_restarts_keeps_its_result_and_the_worker_runs_on(
     tmp_path: Path,
 ) -> None:
@@ -186,9 +156,9 @@ def test_a_job_running_as_redis_restarts_keeps_its_result_and_the_worker_runs_on
     takes the jobs queued afterwards, which end in their own time."""
     with own_redis(tmp_path) as redis:
         environment = system_environment(tmp_path, redis)
-        session = visitor_session(environment)
+        (session,) = job_owner_sessions(environment, 1)
         with uvicorn(tmp_path, environment) as server, worker(tmp_path, environment):
-            client = owner_socket(server, session)
+            client = job_socket(server, session)
             queue(client, "generate", "across")  # 2 s, taken at once
             time.sleep(0.5)
 
@@ -196,7 +166,7 @@ def test_a_job_running_as_redis_restarts_keeps_its_result_and_the_worker_runs_on
             assert wait_for_close(client)[0] == CLOSE_TRY_AGAIN_LATER
             redis.start()  # the job has ended meanwhile
 
-            client = owner_socket(server, session)
+            client = job_socket(server, session)
             kept = receive_frame(client, "job_result", timeout=10)
             assert "Generated answer to 'across'" in str(kept["payload"]), kept
             for content in ("after", "later"):

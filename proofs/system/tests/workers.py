@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from websockets.sync.client import ClientConnection
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from core.tests.faults import receive_frame
 from core.tests.processes import stop
+from core.tests.servers import Server
 
 SOCKET = "/ws/system/"
 # A worker imports Django and the project first: slow on a busy machine.
@@ -69,3 +71,31 @@ def queue(websocket: ClientConnection, task_type: str, content: str) -> None:
     )
     acknowledgment = receive_frame(websocket, "job_queued")
     assert content in str(acknowledgment["payload"]), acknowledgment
+
+
+def job_owner_sessions(environment: dict[str, str], count: int) -> list[str]:
+    """Visitor sessions in the servers' database, as the jobs page makes them."""
+    script = (
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        f"for _ in range({count}):\n"
+        "    s = SessionStore(); s['owns_jobs'] = True; s.create(); print(s.session_key)"
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", script],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return done.stdout.decode().split()[-count:]
+
+
+def job_socket(server: Server, session_key: str) -> ClientConnection:
+    """A system socket of the visitor whose session is ``session_key``."""
+    return connect(
+        f"{server.url}{SOCKET}",
+        origin=Origin(server.origin),
+        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"},
+        open_timeout=5,
+    )
