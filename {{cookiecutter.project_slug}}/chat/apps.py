@@ -1,5 +1,4 @@
-from django.conf import settings
-from django.db.models.signals import post_save
+from importlib import import_module
 
 from core.apps import RealtimeAppConfig
 
@@ -12,6 +11,4 @@ class ChatConfig(RealtimeAppConfig):
     socket_path = "/ws/chat/<room_name>/"
 
     def ready(self) -> None:
-        from chat.names import remember  # models are loaded only now
-
-        post_save.connect(remember, sender=settings.AUTH_USER_MODEL)
+        import_module("chat.names")  # connects its receiver, as core's apps.py does

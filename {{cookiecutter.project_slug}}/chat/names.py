@@ -8,9 +8,12 @@ visitor's name is one indexed lookup, however many members there are."""
 from hashlib import sha256
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from icu import SpoofChecker  # pyright: ignore[reportAttributeAccessIssue]
 
 from chat.models import TakenName
@@ -35,8 +38,9 @@ def is_taken(name: str) -> bool:
     return TakenName.objects.filter(reading__in=readings(name)).exists()
 
 
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
 def remember(instance: AbstractBaseUser, update_fields: Any = None, **_: Any) -> None:
-    """Keep a member's readings current (post_save of the user model)."""
+    """Keep a member's readings current."""
     if update_fields is not None and USERNAME not in update_fields:
         return  # a save that leaves the name alone, e.g. last_login on signing in
     with transaction.atomic():  # never a moment without them
